@@ -1,0 +1,37 @@
+# wargabot: two commands for a newcomer, `make run` and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+PY      = $(VENV)/bin/python
+BIN     = $(VENV)/bin
+
+.PHONY: run test lint format bench goldens clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed ## chat with the bot in this terminal, on embedded defaults
+	$(BIN)/wargabot chat
+
+test: $(VENV)/.installed ## install what the tests need and run them
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed ## ruff (lint + format check) and mypy on bot/
+	$(BIN)/ruff check bot tests
+	$(BIN)/ruff format --check bot tests
+	$(BIN)/mypy bot
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format bot tests
+	$(BIN)/ruff check --fix bot tests
+
+bench: $(VENV)/.installed ## engine steps per second for a text answer
+	$(BIN)/wargabot bench engine
+
+goldens: $(VENV)/.installed ## rewrite the golden transcripts from the current engine
+	$(BIN)/pytest tests/test_transcripts.py --update-goldens
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

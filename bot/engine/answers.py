@@ -1,0 +1,203 @@
+"""Understanding what a citizen typed: yes/no in informal Indonesian, choices, NIK, KK, phone.
+Pure functions of their arguments; the messages they return are msgids for the translator."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.engine import texts as T
+
+_PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
+_REPEAT = re.compile(r"(\w)\1{2,}")
+_SPACES = re.compile(r"\s+")
+
+# Words that carry no answer: honorifics, particles, politeness.
+_FILLER = frozenset(
+    "pak bapak bu ibu bang abang kak kakak mas mbak dek adik min admin gan om tante bos bro sis "
+    "nak nya dong deh kok sih lah loh toh kah pun saya aku sy ak kami kita please pls mohon maaf "
+    "terima kasih makasih trims thanks thank you sir madam".split()
+)
+_YES = frozenset(
+    "ya iya iyaa iye iyo yaa y ye yes yup yep yeah ok oke okay okey sip siap setuju boleh benar "
+    "betul bener sudah sdh udah udh dah uda ada punya pernah lanjut mau terdaftar sure agree "
+    "correct right already registered have".split()
+)
+_NO = frozenset(
+    "tidak tdk gak ga gk ngga nggak ngak enggak engga ndak nda ndk tak bukan belum blm blom "
+    "blum lum n no nope not never nah none without jangan kagak ogah".split()
+)
+_NO_PHRASES = ("not yet", "tidak ada", "gak ada", "ga ada", "don't", "dont", "do not")
+
+
+def normalize(text: str) -> str:
+    """Lower-case, drop punctuation and stretched letters ("iyaaa" -> "iyaa"), collapse spaces."""
+    t = text.casefold().replace("’", "'")
+    t = _PUNCT.sub(" ", t)
+    t = _REPEAT.sub(r"\1\1", t)
+    return _SPACES.sub(" ", t).strip()
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """True for yes, False for no, None when the text says neither (or both)."""
+    t = normalize(text)
+    if not t:
+        return None
+    if t in ("1",):
+        return True
+    if t in ("2",):
+        return False
+    words = [w for w in t.split() if w not in _FILLER]
+    if not words:
+        return None
+    has_no = any(w in _NO for w in words) or any(p in t for p in _NO_PHRASES)
+    has_yes = any(w in _YES for w in words)
+    if has_no:
+        return False  # "tidak ada", "belum terdaftar", "gak punya": the negation decides
+    if has_yes:
+        return True
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """An option as the parser sees it: its labels in every language, synonyms, yes/no meaning."""
+
+    value: str
+    labels: tuple[str, ...]
+    match: tuple[str, ...] = ()
+    means: bool | None = None
+
+
+def parse_choice(text: str, choices: Sequence[Choice]) -> str | None:
+    """The chosen value: by number, by label, by the longest synonym that names one option only,
+    or by a plain yes/no for options that mean yes or no. None when unclear."""
+    t = normalize(text)
+    if not t:
+        return None
+    if t.isdigit():
+        n = int(t)
+        return choices[n - 1].value if 1 <= n <= len(choices) else None
+    for c in choices:
+        if t == normalize(c.value.replace("_", " ")) or any(t == normalize(lb) for lb in c.labels):
+            return c.value
+    words = set(t.split())
+    best: dict[str, int] = {}
+    for c in choices:
+        for key in (*c.match, c.value.replace("_", " ")):
+            k = normalize(key)
+            if k and ((" " in k and f" {k} " in f" {t} ") or k in words):
+                best[c.value] = max(best.get(c.value, 0), len(k))
+    if best:
+        top = max(best.values())
+        winners = [v for v, n in best.items() if n == top]
+        if len(winners) == 1:
+            return winners[0]
+    yn = parse_yes_no(text)
+    if yn is not None:
+        meaning = [c.value for c in choices if c.means is yn]
+        if len(meaning) == 1:
+            return meaning[0]
+    if len(t) >= 4:
+        hits = {c.value for c in choices if any(t in normalize(lb) for lb in c.labels)}
+        if len(hits) == 1:
+            return hits.pop()
+    return None
+
+
+# --- identity numbers --------------------------------------------------------------------------
+
+# Province codes (the first two digits of a NIK or KK number), as used by Dukcapil.
+PROVINCES = frozenset(
+    [11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53]
+    + [61, 62, 63, 64, 65, 71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A parse result: `value` when valid, else `error` (a msgid) with `args` for formatting."""
+
+    value: str | None = None
+    error: str | None = None
+    args: tuple[tuple[str, str], ...] = ()
+
+
+def _digits(text: str) -> str | None:
+    """The digits of a number typed with spaces, dots or dashes; None if anything else is there."""
+    t = re.sub(r"[\s.\-]", "", text.strip())
+    return t if t.isdigit() else None
+
+
+def _region_ok(d: str) -> bool:
+    return int(d[0:2]) in PROVINCES and d[2:4] != "00" and d[4:6] != "00"
+
+
+def nik_birth_date(nik: str, today: date) -> date | None:
+    """The birth date encoded in a NIK (day + 40 for women), or None if it is not a real date."""
+    day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    if day > 40:
+        day -= 40
+    century = 2000 if 2000 + yy <= today.year else 1900
+    try:
+        born = date(century + yy, month, day)
+    except ValueError:
+        return None
+    return born if born <= today else None
+
+
+def parse_nik(text: str, today: date) -> Parsed:
+    d = _digits(text)
+    if d is None:
+        return Parsed(error=T.NIK_NOT_DIGITS)
+    if len(d) != 16:
+        return Parsed(
+            error=T.NIK_LENGTH,
+            args=(("count", str(len(d))),),
+        )
+    if not _region_ok(d):
+        return Parsed(error=T.NIK_REGION)
+    if nik_birth_date(d, today) is None:
+        return Parsed(error=T.NIK_DATE)
+    if d[12:] == "0000":
+        return Parsed(error=T.NIK_SERIAL)
+    return Parsed(value=d)
+
+
+def parse_kk(text: str) -> Parsed:
+    d = _digits(text)
+    if d is None:
+        return Parsed(error=T.KK_NOT_DIGITS)
+    if len(d) != 16:
+        return Parsed(
+            error=T.KK_LENGTH,
+            args=(("count", str(len(d))),),
+        )
+    if not _region_ok(d) or d[12:] == "0000":
+        return Parsed(error=T.KK_FORMAT)
+    return Parsed(value=d)
+
+
+def parse_phone(text: str) -> Parsed:
+    """An Indonesian mobile number, normalised to +62 8xx; accepts 08xx, 8xx, 62 8xx, +62 8xx."""
+    t = re.sub(r"[\s.\-()]", "", text.strip())
+    if t.startswith("+"):
+        t = t[1:]
+    if not t.isdigit():
+        return Parsed(error=T.PHONE_NOT_DIGITS)
+    if t.startswith("62"):
+        t = t[2:]
+    elif t.startswith("0"):
+        t = t[1:]
+    if not t.startswith("8"):
+        return Parsed(error=T.PHONE_PREFIX)
+    if not 9 <= len(t) <= 12:
+        return Parsed(error=T.PHONE_LENGTH)
+    return Parsed(value="+62" + t)
+
+
+def mask(value: str, keep: int = 4) -> str:
+    """Show only the last `keep` characters of an identifier, for logs and summaries."""
+    return "*" * max(len(value) - keep, 0) + value[-keep:]

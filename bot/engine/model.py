@@ -1,0 +1,204 @@
+"""The project's vocabulary: events (facts in the past tense), actions (commands) and the session.
+Plain frozen dataclasses only; nothing here does I/O or knows about a channel."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# --- media --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """A stored photo or PDF: `key` is where the media store keeps it, never a citizen's path."""
+
+    key: str
+    mime: str
+    sha256: str
+    size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "mime": self.mime, "sha256": self.sha256, "size": self.size}
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> MediaRef:
+        return MediaRef(str(d["key"]), str(d["mime"]), str(d["sha256"]), int(d["size"]))
+
+
+# --- events: what happened --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextReceived:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceMade:
+    """A button was pressed; `value` is the option's value as the engine gave it."""
+
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoReceived:
+    """One or more photos/PDFs, already stored; an album arrives as one event."""
+
+    media: tuple[MediaRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactShared:
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoRejected:
+    """The media intake refused a file; `reason` is one of REJECT_REASONS."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    """Something the bot cannot read: `kind` is sticker, voice, location, video, ..."""
+
+    kind: str
+
+
+Event = TextReceived | ChoiceMade | PhotoReceived | ContactShared | PhotoRejected | Unsupported
+
+REJECT_REASONS = ("format", "too_large", "too_many_pixels", "too_small", "too_dark", "blurry")
+
+# --- actions: what to do ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendText:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AskChoice:
+    """A question with options: buttons on Telegram, a numbered list elsewhere."""
+
+    text: str
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestPhoto:
+    """Ask for a photo or PDF; `options` are quick replies such as "Selesai" or "Lewati"."""
+
+    text: str
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContact:
+    """Ask for a phone number; Telegram can offer a share-contact button."""
+
+    text: str
+    button: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerItem:
+    step: str
+    label: str
+    value: Any
+    display: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dossier:
+    """A completed application, as the engine hands it over at submission."""
+
+    reference: str
+    flow_id: str
+    flow_version: int
+    office: str
+    service: str
+    language: str
+    channel: str
+    chat_id: str
+    submitted_at: datetime
+    started_at: datetime
+    answers: tuple[AnswerItem, ...]
+    photos: tuple[tuple[str, MediaRef], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitDossier:
+    dossier: Dossier
+
+
+Action = SendText | AskChoice | RequestPhoto | RequestContact | SubmitDossier
+
+# --- session ----------------------------------------------------------------------------------
+
+SESSION_VERSION = 1
+
+
+@dataclass(slots=True)
+class Session:
+    """Everything the engine remembers about one chat. JSON round-trips through to_json/from_json.
+
+    `seed` is random bytes (hex) chosen by the runtime when the session is created: the engine
+    derives unguessable reference numbers from it without needing randomness of its own.
+    """
+
+    channel: str
+    chat_id: str
+    seed: str
+    lang: str = "id"
+    stage: str = "new"
+    flow_id: str | None = None
+    office_id: str | None = None
+    step: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    editing: bool = False
+    resume_stage: str | None = None
+    submissions: int = 0
+    reference: str | None = None
+    started_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def copy(self) -> Session:
+        new = dataclasses.replace(self)
+        new.answers = dict(self.answers)
+        new.pending = list(self.pending)
+        return new
+
+    def to_json(self) -> str:
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["v"] = SESSION_VERSION
+        for k in ("started_at", "updated_at"):
+            d[k] = d[k].isoformat() if d[k] is not None else None
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+    @staticmethod
+    def from_json(raw: str | bytes) -> Session:
+        d = json.loads(raw)
+        d.pop("v", None)
+        for k in ("started_at", "updated_at"):
+            if d.get(k):
+                d[k] = datetime.fromisoformat(d[k])
+        return Session(**d)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    session: Session
+    actions: tuple[Action, ...]

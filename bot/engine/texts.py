@@ -1,0 +1,164 @@
+"""Every citizen-facing sentence the engine itself says, as Indonesian msgids.
+Only constants live here: `ENGINE_TEXTS` feeds the catalog extraction and the translation check."""
+
+from __future__ import annotations
+
+GREETING = "Halo! Saya wargabot, layanan pengajuan Dinas Sosial lewat chat. Semua layanan ini GRATIS."
+LANGUAGE_HINT = 'Ketik "bahasa" untuk English.'
+PRIVACY = (
+    "Sebelum mulai: untuk pengajuan, saya akan meminta nama, NIK, nomor KK, nomor HP, foto dokumen "
+    "(KK, KTP, surat) dan, untuk layanan tertentu, foto rumah dan keluarga. Data ini hanya dipakai "
+    "Dinas Sosial untuk memproses pengajuan Anda dan dilindungi UU No. 27 Tahun 2022 tentang "
+    "Pelindungan Data Pribadi. Bila Anda tidak setuju, tidak ada data yang disimpan."
+)
+CONSENT_ASK = "Apakah Anda setuju data Anda dipakai untuk pengajuan ini?"
+CONSENT_YES = "Ya, setuju"
+CONSENT_NO = "Tidak setuju"
+CONSENT_UNCLEAR = "Mohon pilih 1 bila setuju, atau 2 bila tidak setuju."
+DECLINED = (
+    "Baik, tidak ada data Anda yang disimpan. Bila berubah pikiran, kirim pesan apa saja untuk "
+    "mulai lagi."
+)
+CHOOSE_OFFICE = "Pilih kantor Dinas Sosial tujuan pengajuan Anda:"
+CHOOSE_SERVICE = "Pilih layanan di {office}:"
+RESUME = "Lanjutkan pengajuan: {service}"
+DRAFT_DISCARDED = "Pengajuan sebelumnya ({service}) dihapus. Kita mulai layanan baru."
+ALREADY_MENU = "Ini sudah menu utama."
+REQUIREMENTS = "{service}\n{office}\n\nPersyaratan:\n{items}\n\nBiaya: {cost}\nWaktu: {duration}"
+REQUIREMENTS_ASK = (
+    "Siapkan dokumen di atas. Saya akan menanyakannya satu per satu; foto dokumen dikirim "
+    "lewat chat ini. Mulai sekarang?"
+)
+NOT_READY = (
+    'Baik, siapkan dulu dokumennya. Jawaban Anda tersimpan; ketik "mulai" bila sudah siap.'
+)
+START = "Mulai"
+BACK_TO_MENU = "Kembali ke menu"
+YES = "Ya"
+NO = "Tidak"
+DONE = "Selesai"
+SKIP = "Lewati"
+KEEP_PHOTO = "Pakai foto sebelumnya"
+SHARE_CONTACT = "Kirim nomor HP saya"
+BACK = "Kembali"
+MENU = "Menu"
+
+HOW_CHOICE = "Balas dengan nomor pilihan (misalnya 1) atau tulis pilihannya."
+HOW_YES_NO = 'Balas "ya" atau "tidak", atau nomor pilihannya.'
+HOW_PHOTO = (
+    "Cara mengirim foto: tekan ikon lampiran (klip kertas) atau kamera, ambil atau pilih foto, "
+    "lalu kirim. Foto harus terang, tidak buram, dan semua tulisan terbaca. File PDF juga bisa."
+)
+HOW_PHOTOS = 'Anda bisa mengirim beberapa foto, lalu ketik "selesai".'
+HOW_TEXT = "Balas dengan mengetik jawabannya."
+HOW_SKIP = 'Bila tidak ada, ketik "lewati".'
+NOT_UNDERSTOOD = "Maaf, saya belum mengerti jawaban itu."
+NEED_TEXT = "Terima kasih, tetapi untuk pertanyaan ini saya perlu jawaban berupa tulisan, bukan foto."
+NEED_PHOTO = "Untuk langkah ini saya perlu foto atau file PDF."
+TEXT_TOO_SHORT = "Jawaban itu terlalu pendek. Mohon tulis lengkap."
+TEXT_TOO_LONG = "Jawaban itu terlalu panjang (paling banyak {max} huruf). Mohon persingkat."
+MISSING_DEFAULT = (
+    "Dokumen ini wajib untuk pengajuan. Kirim fotonya di sini bila sudah ada; percakapan Anda "
+    "tersimpan."
+)
+PHOTO_RECEIVED = 'Foto diterima ({count}). Kirim foto lain, atau ketik "selesai" bila sudah semua.'
+PHOTO_LIMIT = "Sudah {count} foto, batas untuk langkah ini."
+PHOTO_NONE_YET = "Belum ada foto yang diterima untuk langkah ini. Kirim minimal satu foto."
+PHOTO_EXTRA = (
+    'Saya menerima {count} file; untuk langkah ini yang dipakai yang pertama. Bila salah, ketik '
+    '"kembali" lalu kirim ulang.'
+)
+PHOTO_COUNT = "{count} foto/file"
+SKIPPED = "(dilewati)"
+REJECTED_FORMAT = "File ini bukan foto atau PDF yang bisa dibaca. Kirim foto (JPG atau PNG) atau PDF."
+REJECTED_TOO_LARGE = (
+    "File ini terlalu besar. Kirim foto biasa dari kamera HP, atau PDF yang lebih kecil (di bawah "
+    "10 MB)."
+)
+REJECTED_TOO_MANY_PIXELS = "Ukuran gambar ini terlalu besar untuk diproses. Kirim foto biasa dari kamera HP."
+REJECTED_TOO_SMALL = (
+    "Foto terlalu kecil untuk dibaca. Foto lebih dekat sampai dokumen memenuhi layar, lalu kirim "
+    "lagi."
+)
+REJECTED_TOO_DARK = (
+    "Foto terlalu gelap. Foto di tempat yang terang atau dekat jendela, tanpa bayangan, lalu "
+    "kirim lagi."
+)
+REJECTED_BLURRY = (
+    "Foto buram. Pegang HP dengan mantap, sentuh layar di bagian dokumen supaya fokus, lalu foto "
+    "dan kirim lagi."
+)
+UNSUPPORTED_STICKER = "Maaf, saya tidak bisa membaca stiker."
+UNSUPPORTED_VOICE = "Maaf, saya belum bisa mendengarkan pesan suara. Mohon ketik jawabannya."
+UNSUPPORTED_LOCATION = "Terima kasih, tetapi lokasi tidak diperlukan."
+UNSUPPORTED_VIDEO = "Maaf, video tidak bisa diterima. Kirim foto saja."
+UNSUPPORTED_OTHER = "Maaf, jenis pesan ini tidak bisa saya baca."
+
+SUMMARY = "Periksa kembali pengajuan Anda:\n{service} — {office}\n\n{items}"
+SUMMARY_ASK = "Bila semua sudah benar, pilih Kirim. Untuk mengubah jawaban atau foto, pilih nomornya."
+SUBMIT = "Kirim pengajuan"
+CHANGE = "Ubah: {label}"
+CANCEL_ASK = "Batalkan pengajuan ini? Semua jawaban dan foto Anda akan dihapus."
+CANCEL_YES = "Ya, batalkan"
+CANCEL_NO = "Tidak, lanjutkan"
+CANCELLED = "Pengajuan dibatalkan dan data Anda dihapus."
+NOTHING_TO_CANCEL = "Tidak ada pengajuan yang sedang berjalan."
+SUBMITTED = (
+    "Terima kasih, pengajuan Anda sudah kami terima dan akan diteruskan ke {office}.\n\n"
+    "Nomor pengajuan: {reference}\n"
+    "Simpan nomor ini untuk menanyakan pengajuan Anda."
+)
+NEXT = "Selanjutnya: {after}"
+FREE = (
+    "Layanan ini GRATIS: {cost} Jangan memberi uang kepada siapa pun yang menjanjikan "
+    "percepatan."
+)
+COMPLAINTS = "Pengaduan, saran dan masukan:\n{items}"
+ALREADY_SUBMITTED = (
+    'Pengajuan Anda dengan nomor {reference} sudah kami terima. Ketik "menu" untuk pengajuan lain.'
+)
+HELP_COMMANDS = (
+    "Perintah yang bisa dipakai kapan saja:\n"
+    "menu: pilih layanan\n"
+    "kembali: ke langkah sebelumnya\n"
+    "batal: batalkan pengajuan\n"
+    "bantuan: bantuan ini\n"
+    "bahasa: ganti bahasa (English)"
+)
+FIRST_STEP = "Ini sudah langkah pertama."
+LANGUAGE_SET = "Bahasa: Bahasa Indonesia."
+CHOOSE_LANGUAGE = "Pilih bahasa:"
+STALE_BUTTON = "Tombol itu untuk pertanyaan sebelumnya."
+
+# Messages returned by the answer parsers (bot/engine/answers.py).
+NIK_NOT_DIGITS = "NIK hanya berisi angka. Ketik 16 angka NIK seperti tertulis di KTP/KK."
+NIK_LENGTH = "NIK harus 16 angka, yang Anda kirim {count} angka. Periksa lagi di KTP/KK."
+NIK_REGION = "6 angka pertama NIK (kode wilayah) tidak dikenal. Periksa lagi di KTP/KK."
+NIK_DATE = "Angka ke-7 sampai ke-12 NIK (tanggal lahir) tidak sesuai. Periksa lagi di KTP/KK."
+NIK_SERIAL = "4 angka terakhir NIK tidak boleh 0000. Periksa lagi di KTP/KK."
+KK_NOT_DIGITS = "Nomor KK hanya berisi angka. Ketik 16 angka di bagian atas KK."
+KK_LENGTH = "Nomor KK harus 16 angka, yang Anda kirim {count} angka. Lihat di bagian atas KK."
+KK_FORMAT = "Nomor KK ini tidak sesuai format. Periksa lagi di bagian atas KK."
+PHONE_NOT_DIGITS = "Nomor HP hanya berisi angka, contoh: 0812 3456 7890."
+PHONE_PREFIX = "Nomor HP diawali 08 (atau +62 8), contoh: 0812 3456 7890."
+PHONE_LENGTH = "Nomor HP ini terlalu pendek atau terlalu panjang. Contoh: 0812 3456 7890."
+
+REJECTED = {
+    "format": REJECTED_FORMAT,
+    "too_large": REJECTED_TOO_LARGE,
+    "too_many_pixels": REJECTED_TOO_MANY_PIXELS,
+    "too_small": REJECTED_TOO_SMALL,
+    "too_dark": REJECTED_TOO_DARK,
+    "blurry": REJECTED_BLURRY,
+}
+UNSUPPORTED = {
+    "sticker": UNSUPPORTED_STICKER,
+    "voice": UNSUPPORTED_VOICE,
+    "audio": UNSUPPORTED_VOICE,
+    "location": UNSUPPORTED_LOCATION,
+    "video": UNSUPPORTED_VIDEO,
+}
+
+ENGINE_TEXTS: tuple[str, ...] = tuple(
+    v for k, v in sorted(globals().items()) if k.isupper() and isinstance(v, str)
+)
