@@ -4,6 +4,7 @@ Pure functions of their arguments; the messages they return are msgids for the t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +33,7 @@ _NO = frozenset(
 _NO_PHRASES = ("not yet", "tidak ada", "gak ada", "ga ada", "don't", "dont", "do not")
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """Lower-case, drop punctuation and stretched letters ("iyaaa" -> "iyaa"), collapse spaces."""
     t = text.casefold().replace("’", "'")

@@ -40,7 +40,7 @@ from bot.engine.texts import ENGINE_TEXTS
 __all__ = ["ENGINE_TEXTS", "new_session", "step"]
 
 COMMANDS: dict[str, frozenset[str]] = {
-    "menu": frozenset({"menu", "start", "mulai lagi", "home", "beranda", "menu utama"}),
+    "menu": frozenset({"menu", "/start", "mulai lagi", "home", "beranda", "menu utama"}),
     "back": frozenset({"kembali", "back", "balik", "mundur", "sebelumnya", "undo"}),
     "cancel": frozenset({"batal", "batalkan", "cancel"}),
     "help": frozenset({"bantuan", "help", "tolong", "bantu", "info", "panduan"}),
@@ -59,7 +59,11 @@ def new_session(channel: str, chat_id: str, seed: str) -> Session:
 
 
 def command_of(text: str) -> str | None:
-    t = normalize(text.lstrip("/"))
+    """The command a message is, if it is one: a command word alone, or Telegram's /start."""
+    raw = text.strip().casefold()
+    if raw == "/start":
+        return "menu"
+    t = normalize(raw.lstrip("/"))
     for name, words in COMMANDS.items():
         if t in words:
             return name

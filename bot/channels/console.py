@@ -1,0 +1,143 @@
+"""The terminal chat: a citizen's conversation in a terminal, on embedded defaults (sessions in
+memory, photos in MEDIA_DIR, dossiers in the Maildir inbox). Edges only: the engine decides."""
+
+from __future__ import annotations
+
+import secrets
+import shlex
+import textwrap
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.engine.flowset import FlowSet
+from bot.engine.model import (
+    Action,
+    AskChoice,
+    ContactShared,
+    Event,
+    PhotoReceived,
+    PhotoRejected,
+    RequestContact,
+    RequestPhoto,
+    SendText,
+    SubmitDossier,
+    TextReceived,
+    Unsupported,
+)
+from bot.engine.step import new_session, step
+from bot.inbox.maildir import MaildirSink
+from bot.mediastore import MediaStore, sniff
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+HELP = (
+    "Ketik jawaban lalu Enter. /photo PATH [PATH ...] mengirim foto atau PDF; /contact NOMOR "
+    "membagikan nomor; /sticker, /voice, /location mencoba pesan yang tidak didukung; /quit keluar."
+)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class ConsoleChat:
+    def __init__(
+        self,
+        flows: FlowSet,
+        media: MediaStore,
+        inbox: MaildirSink,
+        seed: str | None = None,
+        clock: Callable[[], datetime] = now_utc,
+        lang: str = "id",
+    ) -> None:
+        self.flows, self.media, self.inbox, self.clock = flows, media, inbox, clock
+        self.session = new_session("console", "console", seed or secrets.token_hex(16))
+        self.session.lang = lang
+        self.delivered: list[Path] = []
+
+    def send(self, event: Event) -> list[Action]:
+        turn = step(self.flows, self.session, event, self.clock())
+        self.session = turn.session
+        for action in turn.actions:
+            if isinstance(action, SubmitDossier):
+                self.delivered.append(self.inbox.deliver(action.dossier))
+        return list(turn.actions)
+
+    def event_for(self, line: str) -> Event | str:
+        """The event a typed line stands for, or a local error message (nothing is sent)."""
+        if not line.startswith("/") or line.strip() in ("/start", "/menu", "/help"):
+            return TextReceived(line)
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            return f"({exc})"
+        cmd, args = words[0], words[1:]
+        if cmd == "/photo":
+            return self._photos(args)
+        if cmd == "/contact" and args:
+            return ContactShared(" ".join(args))
+        if cmd in ("/sticker", "/voice", "/location", "/video"):
+            return Unsupported(cmd[1:])
+        return TextReceived(line)
+
+    def _photos(self, paths: list[str]) -> Event | str:
+        if not paths:
+            return "(/photo PATH: tulis lokasi file foto atau PDF)"
+        refs = []
+        for p in paths:
+            path = Path(p).expanduser()
+            if not path.is_file():
+                return f"(file tidak ditemukan: {p})"
+            if path.stat().st_size > MAX_FILE_BYTES:
+                return PhotoRejected("too_large")
+            data = path.read_bytes()
+            mime = sniff(data)
+            if mime is None:
+                return PhotoRejected("format")
+            refs.append(self.media.put(data, mime))
+        return PhotoReceived(tuple(refs))
+
+
+def render(action: Action, width: int = 78) -> str:
+    def wrap(text: str) -> str:
+        return "\n".join(
+            textwrap.fill(line, width) if line else "" for line in text.splitlines()
+        )
+
+    if isinstance(action, SendText):
+        return wrap(action.text)
+    if isinstance(action, AskChoice):
+        opts = "\n".join(f"  {i}. {o.label}" for i, o in enumerate(action.options, 1))
+        return f"{wrap(action.text)}\n{opts}"
+    if isinstance(action, RequestPhoto):
+        extra = "".join(f"\n  [{o.label}]" for o in action.options)
+        return f"{wrap(action.text)}\n  (/photo PATH){extra}"
+    if isinstance(action, RequestContact):
+        return f"{wrap(action.text)}\n  (/contact NOMOR)"
+    return ""
+
+
+def run(
+    chat: ConsoleChat,
+    read: Callable[[str], str] = input,
+    write: Callable[[str], None] = print,
+) -> None:
+    write(HELP)
+    pending: Event | str = TextReceived("/start")
+    while True:
+        if isinstance(pending, str):
+            write(pending)
+        else:
+            for action in chat.send(pending):
+                if isinstance(action, SubmitDossier):
+                    write(f"(dossier {action.dossier.reference} -> {chat.delivered[-1]})")
+                else:
+                    write("\nbot> " + render(action).replace("\n", "\n     "))
+        try:
+            line = read("\nanda> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            write("")
+            return
+        if line in ("/quit", "/exit"):
+            return
+        pending = chat.event_for(line) if line else "(ketik sesuatu, atau /quit)"

@@ -1,0 +1,132 @@
+"""Golden transcripts: a readable YAML conversation (what the citizen sends, what the bot says)
+replayed through the engine with the session written to JSON and read back before every turn."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.engine.flowset import FlowSet
+from bot.engine.model import (
+    Action,
+    AskChoice,
+    ChoiceMade,
+    ContactShared,
+    Event,
+    MediaRef,
+    PhotoReceived,
+    PhotoRejected,
+    RequestContact,
+    RequestPhoto,
+    SendText,
+    Session,
+    SubmitDossier,
+    TextReceived,
+    Unsupported,
+)
+from bot.engine.step import new_session, step
+
+SEED = "5eed" * 8
+
+
+def media(name: str) -> MediaRef:
+    mime = "application/pdf" if name.endswith(".pdf") else "image/jpeg"
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return MediaRef(key=f"{digest[:2]}/{digest}", mime=mime, sha256=digest, size=1000 + len(name))
+
+
+def event_of(turn: dict[str, Any]) -> Event:
+    for key in ("send", "press", "contact", "rejected", "unsupported"):
+        if key in turn and not isinstance(turn[key], str):
+            raise ValueError(f"quote the {key} value {turn[key]!r}: YAML read it as a non-string")
+    if "send" in turn:
+        return TextReceived(str(turn["send"]))
+    if "press" in turn:
+        return ChoiceMade(str(turn["press"]))
+    if "photo" in turn:
+        return PhotoReceived((media(str(turn["photo"])),))
+    if "album" in turn:
+        return PhotoReceived(tuple(media(str(n)) for n in turn["album"]))
+    if "contact" in turn:
+        return ContactShared(str(turn["contact"]))
+    if "rejected" in turn:
+        return PhotoRejected(str(turn["rejected"]))
+    if "unsupported" in turn:
+        return Unsupported(str(turn["unsupported"]))
+    raise ValueError(f"a turn needs send/press/photo/album/contact/rejected/unsupported: {turn}")
+
+
+def render(action: Action) -> dict[str, Any]:
+    if isinstance(action, SendText):
+        return {"say": action.text}
+    if isinstance(action, AskChoice):
+        return {"ask": action.text, "options": [o.label for o in action.options]}
+    if isinstance(action, RequestPhoto):
+        out: dict[str, Any] = {"photo": action.text}
+        if action.options:
+            out["options"] = [o.label for o in action.options]
+        return out
+    if isinstance(action, RequestContact):
+        return {"contact": action.text, "button": action.button}
+    if isinstance(action, SubmitDossier):
+        d = action.dossier
+        return {
+            "submit": {
+                "reference": d.reference,
+                "flow": d.flow_id,
+                "language": d.language,
+                "answers": {a.step: a.display for a in d.answers},
+                "photos": [f"{step_id}: {ref.key[:8]}" for step_id, ref in d.photos],
+            }
+        }
+    raise TypeError(action)
+
+
+def replay(
+    flows: FlowSet, script: dict[str, Any], now: Any
+) -> tuple[list[dict[str, Any]], list[Session]]:
+    """The bot's side of every turn, and the session after every turn."""
+    session = new_session("test", "chat-1", SEED)
+    turns_out, sessions = [], []
+    for turn in script["turns"]:
+        session = Session.from_json(session.to_json())  # proves the session can be stored
+        result = step(flows, session, event_of(turn), now)
+        session = result.session
+        rendered = {k: v for k, v in turn.items() if k != "bot"}
+        rendered["bot"] = [render(a) for a in result.actions]
+        turns_out.append(rendered)
+        sessions.append(session)
+    return turns_out, sessions
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump(path: Path, script: dict[str, Any], turns: list[dict[str, Any]]) -> None:
+    header = "".join(f"# {line}\n" for line in script.get("about", "").splitlines())
+    body = {k: v for k, v in script.items() if k not in ("turns", "about")}
+    body["turns"] = turns
+    text = yaml.dump(body, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    path.write_text(header + text, encoding="utf-8")
+
+
+def load(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    about = "\n".join(
+        line[2:] for line in text.splitlines() if line.startswith("# ")
+    )
+    data: dict[str, Any] = yaml.safe_load(text)
+    data["about"] = about
+    return data
