@@ -13,7 +13,9 @@ from bot.config import load_settings
 
 def _flow_dirs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--flows", type=Path, help="folder of flow files (default: FLOWS_DIR or flows/)")
-    p.add_argument("--locales", type=Path, help="folder of catalogs (default: LOCALES_DIR or locales/)")
+    p.add_argument(
+        "--locales", type=Path, help="folder of catalogs (default: LOCALES_DIR or locales/)"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -26,8 +28,12 @@ def parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="talk to the bot as a citizen, in this terminal")
     _flow_dirs(chat)
-    chat.add_argument("--inbox", type=Path, help="Maildir for dossiers (default: INBOX_MAILDIR or var/inbox)")
-    chat.add_argument("--media", type=Path, help="folder for photos (default: MEDIA_DIR or var/media)")
+    chat.add_argument(
+        "--inbox", type=Path, help="Maildir for dossiers (default: INBOX_MAILDIR or var/inbox)"
+    )
+    chat.add_argument(
+        "--media", type=Path, help="folder for photos (default: MEDIA_DIR or var/media)"
+    )
     chat.add_argument("--lang", default="id", help="start in this language (id, en)")
 
     flows = sub.add_parser("flows", help="check or draw the service flows")
@@ -40,7 +46,9 @@ def parser() -> argparse.ArgumentParser:
 
     loc = sub.add_parser("locales", help="keep the translation catalogs in step with the texts")
     lsub = loc.add_subparsers(dest="locales_command", required=True, metavar="ACTION")
-    upd = lsub.add_parser("update", help="extract texts to locales/messages.pot and merge into each .po")
+    upd = lsub.add_parser(
+        "update", help="extract texts to locales/messages.pot and merge into each .po"
+    )
     upd.add_argument("--new", metavar="LANG", help="also start a catalog for this language")
     _flow_dirs(upd)
 
@@ -71,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         flows = load_flowset(flows_dir, locales_dir)
     except FlowError as exc:
-        print(f"wargabot: the flows have errors (run `wargabot flows check`):\n{exc}", file=sys.stderr)
+        print(
+            f"wargabot: the flows have errors (run `wargabot flows check`):\n{exc}", file=sys.stderr
+        )
         return 2
     if args.command == "flows":
         if args.flow not in flows.flows:
@@ -93,7 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.mediastore import MediaStore
 
         if args.lang not in flows.languages:
-            print(f"wargabot: unknown language '{args.lang}' ({', '.join(flows.languages)})", file=sys.stderr)
+            print(
+                f"wargabot: unknown language '{args.lang}' ({', '.join(flows.languages)})",
+                file=sys.stderr,
+            )
             return 2
         media = MediaStore(args.media or settings.media_dir)
         inbox = MaildirSink(args.inbox or settings.inbox_maildir, media)

@@ -29,7 +29,9 @@ MAKASSAR = "737101"  # Sulawesi Selatan, Kota Makassar, Kecamatan Mariso
 GOWA = "730601"  # Sulawesi Selatan, Kabupaten Gowa, Kecamatan Bontonompo
 
 
-def make_nik(region: str = MAKASSAR, day: int = 15, month: int = 6, yy: int = 90, serial: str = "0001"):
+def make_nik(
+    region: str = MAKASSAR, day: int = 15, month: int = 6, yy: int = 90, serial: str = "0001"
+):
     """A synthetic NIK: region (6) + ddmmyy (women: day + 40) + serial (4)."""
     return f"{region}{day:02d}{month:02d}{yy:02d}{serial}"
 
@@ -156,7 +158,7 @@ def test_parse_nik_error_order_region_before_date():
 
 
 def test_parse_nik_does_not_raise_on_non_decimal_unicode_digits():
-    """"²" is a digit for str.isdigit() but not for int(): the parser must reject it, not crash."""
+    """ "²" is a digit for str.isdigit() but not for int(): the parser must reject it, not crash."""
     result = parse_nik("²" * 16, TODAY)
     assert result.value is None
     assert result.error == T.NIK_NOT_DIGITS
@@ -216,7 +218,9 @@ def test_nik_birth_date_none_for_impossible_dates(nik):
 KK = "7306011203100004"  # synthetic: Gowa region, issued 12-03-2010, serial 0004
 
 
-@pytest.mark.parametrize("typed", [KK, "7306 0112 0310 0004", "7306.0112.0310.0004", "7306-0112-0310-0004"])
+@pytest.mark.parametrize(
+    "typed", [KK, "7306 0112 0310 0004", "7306.0112.0310.0004", "7306-0112-0310-0004"]
+)
 def test_parse_kk_valid(typed):
     assert parse_kk(typed) == Parsed(value=KK)
 
@@ -307,7 +311,9 @@ def test_parse_phone_rejects_wrong_length(typed):
     assert parse_phone(typed) == Parsed(error=T.PHONE_LENGTH)
 
 
-@pytest.mark.parametrize("typed", ["0812 abcd 7890", "nomor saya 08123456789", "08l23456789", "", "+"])
+@pytest.mark.parametrize(
+    "typed", ["0812 abcd 7890", "nomor saya 08123456789", "08l23456789", "", "+"]
+)
 def test_parse_phone_rejects_letters(typed):
     assert parse_phone(typed) == Parsed(error=T.PHONE_NOT_DIGITS)
 
@@ -371,7 +377,7 @@ def test_parse_yes_no_negation_wins_over_yes_words():
 
 
 def test_parse_yes_no_understands_dont():
-    """"don't" is listed in _NO_PHRASES, but normalize() has already turned the apostrophe into
+    """ "don't" is listed in _NO_PHRASES, but normalize() has already turned the apostrophe into
     a space, so the phrase never matches: "I don't have it" reads as yes because of "have"."""
     assert parse_yes_no("dont have") is False  # control: the apostrophe-less spelling works
     assert parse_yes_no("I don't have it") is False  # currently True: a "no" read as yes
@@ -391,12 +397,16 @@ JENIS = (
 )
 DTKS = (
     Choice("sudah", ("Sudah terdaftar", "Already registered"), ("sudah", "sdh"), means=True),
-    Choice("belum", ("Belum terdaftar", "Not registered yet"), ("belum", "blm", "tidak"), means=False),
+    Choice(
+        "belum", ("Belum terdaftar", "Not registered yet"), ("belum", "blm", "tidak"), means=False
+    ),
     Choice("tidak_tahu", ("Tidak tahu", "Don't know"), ("tidak tahu", "gak tau", "entah")),
 )
 
 
-@pytest.mark.parametrize(("text", "expected"), [("1", "sudah"), ("2", "belum"), ("3", "tidak_tahu")])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1", "sudah"), ("2", "belum"), ("3", "tidak_tahu")]
+)
 def test_parse_choice_by_number(text, expected):
     assert parse_choice(text, DTKS) == expected
 
@@ -452,7 +462,13 @@ def test_parse_choice_shorter_synonym_alone_still_works():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("iya", "sudah"), ("ya pak", "sudah"), ("ok", "sudah"), ("gak", "belum"), ("nggak bu", "belum")],
+    [
+        ("iya", "sudah"),
+        ("ya pak", "sudah"),
+        ("ok", "sudah"),
+        ("gak", "belum"),
+        ("nggak bu", "belum"),
+    ],
 )
 def test_parse_choice_yes_no_fallback_via_means(text, expected):
     assert parse_choice(text, DTKS) == expected

@@ -11,7 +11,9 @@ from bot.engine.reference import ALPHABET, RANDOM_CHARS, is_valid_reference, mak
 SEED = "00" * 16
 OTHER_SEED = "ff" * 16
 SEEDS = [bytes([i]) * 16 for i in (1, 7, 42, 200)]
-SHAPE = re.compile(rf"^(?P<prefix>[A-Z]{{2,4}})-([{ALPHABET}]{{3}})-([{ALPHABET}]{{3}})-([{ALPHABET}]{{3}})$")
+SHAPE = re.compile(
+    rf"^(?P<prefix>[A-Z]{{2,4}})-([{ALPHABET}]{{3}})-([{ALPHABET}]{{3}})-([{ALPHABET}]{{3}})$"
+)
 
 
 def seed_hex(i: int) -> str:

@@ -124,9 +124,7 @@ def dump(path: Path, script: dict[str, Any], turns: list[dict[str, Any]]) -> Non
 
 def load(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
-    about = "\n".join(
-        line[2:] for line in text.splitlines() if line.startswith("# ")
-    )
+    about = "\n".join(line[2:] for line in text.splitlines() if line.startswith("# "))
     data: dict[str, Any] = yaml.safe_load(text)
     data["about"] = about
     return data

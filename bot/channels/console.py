@@ -100,9 +100,7 @@ class ConsoleChat:
 
 def render(action: Action, width: int = 78) -> str:
     def wrap(text: str) -> str:
-        return "\n".join(
-            textwrap.fill(line, width) if line else "" for line in text.splitlines()
-        )
+        return "\n".join(textwrap.fill(line, width) if line else "" for line in text.splitlines())
 
     if isinstance(action, SendText):
         return wrap(action.text)

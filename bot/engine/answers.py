@@ -4,10 +4,10 @@ Pure functions of their arguments; the messages they return are msgids for the t
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from bot.engine import texts as T
 
@@ -17,18 +17,139 @@ _SPACES = re.compile(r"\s+")
 
 # Words that carry no answer: honorifics, particles, politeness.
 _FILLER = frozenset(
-    "pak bapak bu ibu bang abang kak kakak mas mbak dek adik min admin gan om tante bos bro sis "
-    "nak nya dong deh kok sih lah loh toh kah pun saya aku sy ak kami kita please pls mohon maaf "
-    "terima kasih makasih trims thanks thank you sir madam".split()
+    [
+        "pak",
+        "bapak",
+        "bu",
+        "ibu",
+        "bang",
+        "abang",
+        "kak",
+        "kakak",
+        "mas",
+        "mbak",
+        "dek",
+        "adik",
+        "min",
+        "admin",
+        "gan",
+        "om",
+        "tante",
+        "bos",
+        "bro",
+        "sis",
+        "nak",
+        "nya",
+        "dong",
+        "deh",
+        "kok",
+        "sih",
+        "lah",
+        "loh",
+        "toh",
+        "kah",
+        "pun",
+        "saya",
+        "aku",
+        "sy",
+        "ak",
+        "kami",
+        "kita",
+        "please",
+        "pls",
+        "mohon",
+        "maaf",
+        "terima",
+        "kasih",
+        "makasih",
+        "trims",
+        "thanks",
+        "thank",
+        "you",
+        "sir",
+        "madam",
+    ]
 )
 _YES = frozenset(
-    "ya iya iyaa iye iyo yaa y ye yes yup yep yeah ok oke okay okey sip siap setuju boleh benar "
-    "betul bener sudah sdh udah udh dah uda ada punya pernah lanjut mau terdaftar sure agree "
-    "correct right already registered have".split()
+    [
+        "ya",
+        "iya",
+        "iyaa",
+        "iye",
+        "iyo",
+        "yaa",
+        "y",
+        "ye",
+        "yes",
+        "yup",
+        "yep",
+        "yeah",
+        "ok",
+        "oke",
+        "okay",
+        "okey",
+        "sip",
+        "siap",
+        "setuju",
+        "boleh",
+        "benar",
+        "betul",
+        "bener",
+        "sudah",
+        "sdh",
+        "udah",
+        "udh",
+        "dah",
+        "uda",
+        "ada",
+        "punya",
+        "pernah",
+        "lanjut",
+        "mau",
+        "terdaftar",
+        "sure",
+        "agree",
+        "correct",
+        "right",
+        "already",
+        "registered",
+        "have",
+    ]
 )
 _NO = frozenset(
-    "tidak tdk gak ga gk ngga nggak ngak enggak engga ndak nda ndk tak bukan belum blm blom "
-    "blum lum n no nope not never nah none without jangan kagak ogah".split()
+    [
+        "tidak",
+        "tdk",
+        "gak",
+        "ga",
+        "gk",
+        "ngga",
+        "nggak",
+        "ngak",
+        "enggak",
+        "engga",
+        "ndak",
+        "nda",
+        "ndk",
+        "tak",
+        "bukan",
+        "belum",
+        "blm",
+        "blom",
+        "blum",
+        "lum",
+        "n",
+        "no",
+        "nope",
+        "not",
+        "never",
+        "nah",
+        "none",
+        "without",
+        "jangan",
+        "kagak",
+        "ogah",
+    ]
 )
 _NO_PHRASES = ("not yet", "tidak ada", "gak ada", "ga ada", "don't", "dont", "do not")
 
@@ -113,8 +234,46 @@ def parse_choice(text: str, choices: Sequence[Choice]) -> str | None:
 
 # Province codes (the first two digits of a NIK or KK number), as used by Dukcapil.
 PROVINCES = frozenset(
-    [11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53]
-    + [61, 62, 63, 64, 65, 71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96]
+    (
+        11,
+        12,
+        13,
+        14,
+        15,
+        16,
+        17,
+        18,
+        19,
+        21,
+        31,
+        32,
+        33,
+        34,
+        35,
+        36,
+        51,
+        52,
+        53,
+        61,
+        62,
+        63,
+        64,
+        65,
+        71,
+        72,
+        73,
+        74,
+        75,
+        76,
+        81,
+        82,
+        91,
+        92,
+        93,
+        94,
+        95,
+        96,
+    )
 )
 
 

@@ -104,7 +104,9 @@ def check_translations(
     return problems
 
 
-def check_engine_texts(msgids: Sequence[str], translators: Mapping[str, Translator]) -> list[Problem]:
+def check_engine_texts(
+    msgids: Sequence[str], translators: Mapping[str, Translator]
+) -> list[Problem]:
     problems = []
     for lang, tr in translators.items():
         for msgid in msgids:
@@ -123,7 +125,9 @@ def check_set(flows: Sequence[tuple[Flow, str]]) -> list[Problem]:
     offices: dict[str, tuple[Flow, str]] = {}
     for flow, file in flows:
         if flow.id in by_id:
-            problems.append(Problem(file, "id", f"flow id '{flow.id}' is also used by {by_id[flow.id]}"))
+            problems.append(
+                Problem(file, "id", f"flow id '{flow.id}' is also used by {by_id[flow.id]}")
+            )
         by_id[flow.id] = file
         if flow.reference_prefix in prefixes:
             problems.append(

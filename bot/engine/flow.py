@@ -35,7 +35,9 @@ class Step(_Strict):
     kind: StepKind
     ask: Text = Field(description="The question; for an `end` step, the closing message")
     label: Text | None = Field(default=None, description="Short name in the summary and dossier")
-    help: Text | None = Field(default=None, description="Guidance when the answer is not understood")
+    help: Text | None = Field(
+        default=None, description="Guidance when the answer is not understood"
+    )
     missing: Text | None = Field(
         default=None, description="What to do when the citizen does not have this document yet"
     )
@@ -58,9 +60,9 @@ class Step(_Strict):
             raise ValueError("a question step needs a `label` for the summary")
         if self.kind == "choice" and len(self.options) < 2:
             raise ValueError("a choice step needs at least two options")
-        if self.kind == "yesno" and self.options:
-            if sorted(o.value for o in self.options) != ["tidak", "ya"]:
-                raise ValueError("a yesno step's options must have the values `ya` and `tidak`")
+        yes_no_values = sorted(o.value for o in self.options)
+        if self.kind == "yesno" and self.options and yes_no_values != ["tidak", "ya"]:
+            raise ValueError("a yesno step's options must have the values `ya` and `tidak`")
         if self.kind not in ("choice", "yesno") and self.options:
             raise ValueError(f"a {self.kind} step takes no options")
         if self.kind == "end" and self.next is not None:
@@ -144,10 +146,9 @@ class Flow(_Strict):
             return {}
         if isinstance(step.next, str):
             return {None: step.next}
-        branches = dict(step.next or {})
-        otherwise = branches.pop(ELSE, None) or self.default_next(step.id)
-        out: dict[str | None, str] = dict(branches)
-        out[None] = otherwise
+        branches: dict[str, str] = dict(step.next or {})
+        out: dict[str | None, str] = {k: v for k, v in branches.items() if k != ELSE}
+        out[None] = branches.get(ELSE) or self.default_next(step.id)
         return out
 
     def texts(self) -> list[tuple[str, str]]:

@@ -20,7 +20,10 @@ class FlowSet:
     @staticmethod
     def build(flows: Sequence[Flow], translators: Mapping[str, Translator]) -> FlowSet:
         if SOURCE_LANGUAGE not in translators:
-            translators = {SOURCE_LANGUAGE: Translator(SOURCE_LANGUAGE, "Bahasa Indonesia"), **translators}
+            translators = {
+                SOURCE_LANGUAGE: Translator(SOURCE_LANGUAGE, "Bahasa Indonesia"),
+                **translators,
+            }
         return FlowSet(
             flows={f.id: f for f in flows},
             translators=dict(translators),

@@ -32,7 +32,8 @@ def _answer_is(value: str) -> Callable[[EventData], bool]:
 
 
 def transitions_of(flow: Flow) -> list[dict[str, Any]]:
-    """The flow as `transitions` definitions: `answered` moves a step on, conditioned on its value."""
+    """The flow as `transitions` definitions: `answered` moves a step on, conditioned on the
+    answer's value for branches, unconditionally for the default."""
     out: list[dict[str, Any]] = [
         {"trigger": "begin", "source": REQUIREMENTS, "dest": flow.steps[0].id},
         {"trigger": "submit", "source": SUMMARY, "dest": SUBMITTED},

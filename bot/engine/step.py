@@ -8,8 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from bot.engine import texts as T
-from bot.engine.answers import Choice, Parsed, normalize, parse_choice, parse_kk, parse_nik
-from bot.engine.answers import parse_phone, parse_yes_no
+from bot.engine.answers import (
+    Choice,
+    Parsed,
+    normalize,
+    parse_choice,
+    parse_kk,
+    parse_nik,
+    parse_phone,
+    parse_yes_no,
+)
 from bot.engine.flow import SUMMARY, Flow, Step
 from bot.engine.flowset import FlowSet
 from bot.engine.i18n import Translator
@@ -48,7 +56,9 @@ COMMANDS: dict[str, frozenset[str]] = {
         {"bahasa", "language", "english", "inggris", "bahasa inggris", "bahasa indonesia"}
     ),
 }
-DONE_WORDS = frozenset({"selesai", "sudah", "sdh", "udah", "done", "cukup", "lanjut", "next", "keep"})
+DONE_WORDS = frozenset(
+    {"selesai", "sudah", "sdh", "udah", "done", "cukup", "lanjut", "next", "keep"}
+)
 SKIP_WORDS = frozenset({"lewati", "lewat", "skip", "lompat"})
 # Stages where a conversation for a service is under way and can be resumed or cancelled.
 DRAFT_STAGES = frozenset({"requirements", "flow", "summary"})
@@ -310,7 +320,9 @@ def _ask_step(ctx: _Ctx, note: str | None) -> None:
     s, step = ctx.s, ctx.flow.step(ctx.s.step or "")
     text = _join(note, ctx.t(step.ask))
     if step.kind in ("choice", "yesno"):
-        ctx.out.append(AskChoice(text, tuple(Option(o.value, ctx.t(o.label)) for o in step.choices)))
+        ctx.out.append(
+            AskChoice(text, tuple(Option(o.value, ctx.t(o.label)) for o in step.choices))
+        )
     elif step.kind == "end":
         ctx.ask(text, (("back", T.BACK), ("menu", T.MENU)))
     elif step.kind == "photo":
@@ -491,7 +503,9 @@ def _submit(ctx: _Ctx) -> None:
     reference = make_reference(flow.reference_prefix, s.seed, s.submissions)
     steps = _path(ctx)
     items = tuple(
-        AnswerItem(st.id, st.label or st.id, s.answers.get(st.id), display(st, s.answers.get(st.id), _id))
+        AnswerItem(
+            st.id, st.label or st.id, s.answers.get(st.id), display(st, s.answers.get(st.id), _id)
+        )
         for st in steps
     )
     photos = tuple(

@@ -3,7 +3,9 @@ Only constants live here: `ENGINE_TEXTS` feeds the catalog extraction and the tr
 
 from __future__ import annotations
 
-GREETING = "Halo! Saya wargabot, layanan pengajuan Dinas Sosial lewat chat. Semua layanan ini GRATIS."
+GREETING = (
+    "Halo! Saya wargabot, layanan pengajuan Dinas Sosial lewat chat. Semua layanan ini GRATIS."
+)
 LANGUAGE_HINT = 'Ketik "bahasa" untuk English.'
 PRIVACY = (
     "Sebelum mulai: untuk pengajuan, saya akan meminta nama, NIK, nomor KK, nomor HP, foto dokumen "
@@ -29,9 +31,7 @@ REQUIREMENTS_ASK = (
     "Siapkan dokumen di atas. Saya akan menanyakannya satu per satu; foto dokumen dikirim "
     "lewat chat ini. Mulai sekarang?"
 )
-NOT_READY = (
-    'Baik, siapkan dulu dokumennya. Jawaban Anda tersimpan; ketik "mulai" bila sudah siap.'
-)
+NOT_READY = 'Baik, siapkan dulu dokumennya. Jawaban Anda tersimpan; ketik "mulai" bila sudah siap.'
 START = "Mulai"
 BACK_TO_MENU = "Kembali ke menu"
 YES = "Ya"
@@ -53,7 +53,9 @@ HOW_PHOTOS = 'Anda bisa mengirim beberapa foto, lalu ketik "selesai".'
 HOW_TEXT = "Balas dengan mengetik jawabannya."
 HOW_SKIP = 'Bila tidak ada, ketik "lewati".'
 NOT_UNDERSTOOD = "Maaf, saya belum mengerti jawaban itu."
-NEED_TEXT = "Terima kasih, tetapi untuk pertanyaan ini saya perlu jawaban berupa tulisan, bukan foto."
+NEED_TEXT = (
+    "Terima kasih, tetapi untuk pertanyaan ini saya perlu jawaban berupa tulisan, bukan foto."
+)
 NEED_PHOTO = "Untuk langkah ini saya perlu foto atau file PDF."
 TEXT_TOO_SHORT = "Jawaban itu terlalu pendek. Mohon tulis lengkap."
 TEXT_TOO_LONG = "Jawaban itu terlalu panjang (paling banyak {max} huruf). Mohon persingkat."
@@ -65,17 +67,21 @@ PHOTO_RECEIVED = 'Foto diterima ({count}). Kirim foto lain, atau ketik "selesai"
 PHOTO_LIMIT = "Sudah {count} foto, batas untuk langkah ini."
 PHOTO_NONE_YET = "Belum ada foto yang diterima untuk langkah ini. Kirim minimal satu foto."
 PHOTO_EXTRA = (
-    'Saya menerima {count} file; untuk langkah ini yang dipakai yang pertama. Bila salah, ketik '
+    "Saya menerima {count} file; untuk langkah ini yang dipakai yang pertama. Bila salah, ketik "
     '"kembali" lalu kirim ulang.'
 )
 PHOTO_COUNT = "{count} foto/file"
 SKIPPED = "(dilewati)"
-REJECTED_FORMAT = "File ini bukan foto atau PDF yang bisa dibaca. Kirim foto (JPG atau PNG) atau PDF."
+REJECTED_FORMAT = (
+    "File ini bukan foto atau PDF yang bisa dibaca. Kirim foto (JPG atau PNG) atau PDF."
+)
 REJECTED_TOO_LARGE = (
     "File ini terlalu besar. Kirim foto biasa dari kamera HP, atau PDF yang lebih kecil (di bawah "
     "10 MB)."
 )
-REJECTED_TOO_MANY_PIXELS = "Ukuran gambar ini terlalu besar untuk diproses. Kirim foto biasa dari kamera HP."
+REJECTED_TOO_MANY_PIXELS = (
+    "Ukuran gambar ini terlalu besar untuk diproses. Kirim foto biasa dari kamera HP."
+)
 REJECTED_TOO_SMALL = (
     "Foto terlalu kecil untuk dibaca. Foto lebih dekat sampai dokumen memenuhi layar, lalu kirim "
     "lagi."
@@ -95,7 +101,9 @@ UNSUPPORTED_VIDEO = "Maaf, video tidak bisa diterima. Kirim foto saja."
 UNSUPPORTED_OTHER = "Maaf, jenis pesan ini tidak bisa saya baca."
 
 SUMMARY = "Periksa kembali pengajuan Anda:\n{service} — {office}\n\n{items}"
-SUMMARY_ASK = "Bila semua sudah benar, pilih Kirim. Untuk mengubah jawaban atau foto, pilih nomornya."
+SUMMARY_ASK = (
+    "Bila semua sudah benar, pilih Kirim. Untuk mengubah jawaban atau foto, pilih nomornya."
+)
 SUBMIT = "Kirim pengajuan"
 CHANGE = "Ubah: {label}"
 CANCEL_ASK = "Batalkan pengajuan ini? Semua jawaban dan foto Anda akan dihapus."
@@ -110,8 +118,7 @@ SUBMITTED = (
 )
 NEXT = "Selanjutnya: {after}"
 FREE = (
-    "Layanan ini GRATIS: {cost} Jangan memberi uang kepada siapa pun yang menjanjikan "
-    "percepatan."
+    "Layanan ini GRATIS: {cost} Jangan memberi uang kepada siapa pun yang menjanjikan percepatan."
 )
 COMPLAINTS = "Pengaduan, saran dan masukan:\n{items}"
 ALREADY_SUBMITTED = (

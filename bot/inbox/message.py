@@ -32,7 +32,9 @@ def build_message(
     msg.set_content(summary_text(d))
     msg.add_alternative(summary_html(d), subtype="html")
     record = json.dumps(to_record(d), ensure_ascii=False, indent=2).encode()
-    msg.add_attachment(record, maintype="application", subtype="json", filename=f"{d.reference}.json")
+    msg.add_attachment(
+        record, maintype="application", subtype="json", filename=f"{d.reference}.json"
+    )
     for (_, ref), name in zip(d.photos, photo_filenames(d), strict=True):
         maintype, subtype = ref.mime.split("/", 1)
         msg.add_attachment(media.read(ref), maintype=maintype, subtype=subtype, filename=name)

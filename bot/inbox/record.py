@@ -50,7 +50,13 @@ def to_record(d: Dossier) -> dict[str, Any]:
             if not isinstance(a.value, list)
         },
         "photos": [
-            {"step": step_id, "file": name, "mime": ref.mime, "sha256": ref.sha256, "size": ref.size}
+            {
+                "step": step_id,
+                "file": name,
+                "mime": ref.mime,
+                "sha256": ref.sha256,
+                "size": ref.size,
+            }
             for (step_id, ref), name in zip(d.photos, photo_filenames(d), strict=True)
         ],
     }

@@ -1,0 +1,77 @@
+"""The dossier record, its message, and the Maildir sink (atomic and idempotent)."""
+
+from __future__ import annotations
+
+import email
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.engine.model import AnswerItem, Dossier
+from bot.inbox.maildir import MaildirSink
+from bot.inbox.message import build_message, message_id
+from bot.inbox.record import summary_html, to_record
+from bot.mediastore import MediaStore
+from tests.images import png
+
+
+def _dossier(media: MediaStore) -> Dossier:
+    a, b = media.put(png(seed=1), "image/png"), media.put(png(seed=2), "image/png")
+    return Dossier(
+        reference="GWA-K7H-W3X-9AR",
+        flow_id="gowa-kis-reaktivasi",
+        flow_version=1,
+        office="Dinas Sosial Kabupaten Gowa",
+        service="Rekomendasi Pengaktifan Kembali KIS",
+        language="en",
+        channel="telegram",
+        chat_id="42",
+        submitted_at=datetime(2026, 11, 22, 23, 30, tzinfo=UTC),
+        started_at=datetime(2026, 11, 22, 23, 0, tzinfo=UTC),
+        answers=(
+            AnswerItem("nama", "Nama lengkap", "Nur <b>Hayati</b>", "Nur <b>Hayati</b>"),
+            AnswerItem("foto_rumah", "Foto kondisi rumah", [a.to_dict(), b.to_dict()], "2 foto"),
+        ),
+        photos=(("foto_rumah", a), ("foto_rumah", b)),
+    )
+
+
+def test_record_is_versioned_with_wita_times_and_photo_hashes(tmp_path: Path) -> None:
+    media = MediaStore(tmp_path)
+    record = to_record(_dossier(media))
+    assert record["schema"] == "wargabot.dossier/1"
+    assert record["submitted_at"] == "2026-11-23T07:30:00+08:00"  # next day in WITA
+    assert record["answers"] == {
+        "nama": {"label": "Nama lengkap", "value": "Nur <b>Hayati</b>", "display": "Nur <b>Hayati</b>"}
+    }
+    assert [p["file"] for p in record["photos"]] == ["foto_rumah-1.png", "foto_rumah-2.png"]
+    assert record["photos"][0]["sha256"] != record["photos"][1]["sha256"]
+
+
+def test_html_summary_escapes_what_citizens_typed(tmp_path: Path) -> None:
+    html = summary_html(_dossier(MediaStore(tmp_path)))
+    assert "<b>Hayati</b>" not in html and "&lt;b&gt;Hayati&lt;/b&gt;" in html
+
+
+def test_message_has_a_stable_id_and_every_photo(tmp_path: Path) -> None:
+    media = MediaStore(tmp_path)
+    msg = build_message(_dossier(media), media)
+    assert msg["Message-ID"] == message_id("GWA-K7H-W3X-9AR") == "<GWA-K7H-W3X-9AR@wargabot.invalid>"
+    names = [p.get_filename() for p in msg.iter_attachments()]
+    assert names == ["GWA-K7H-W3X-9AR.json", "foto_rumah-1.png", "foto_rumah-2.png"]
+
+
+def test_maildir_delivery_is_idempotent(tmp_path: Path) -> None:
+    media = MediaStore(tmp_path / "media")
+    sink = MaildirSink(tmp_path / "inbox", media)
+    d = _dossier(media)
+    first = sink.deliver(d)
+    second = sink.deliver(d)
+    assert first == second
+    assert len(list((tmp_path / "inbox" / "new").iterdir())) == 1
+    assert not list((tmp_path / "inbox" / "tmp").iterdir())
+    parsed = email.message_from_bytes(first.read_bytes())
+    assert parsed["X-Wargabot-Reference"] == "GWA-K7H-W3X-9AR"
+    # a staff mail client moving the message to cur/ does not make it look undelivered
+    moved = tmp_path / "inbox" / "cur" / (first.name + ":2,S")
+    first.rename(moved)
+    assert sink.deliver(d) == moved
