@@ -25,7 +25,9 @@ def test_flows_check_reports_file_step_and_problem(
     flows = tmp_path / "flows"
     flows.mkdir()
     text = (ROOT / "flows" / "gowa-kis-reaktivasi.yaml").read_text()
-    (flows / "gowa.yaml").write_text(text.replace("      else: foto_rumah", "      else: foto_atap"))
+    (flows / "gowa.yaml").write_text(
+        text.replace("      else: foto_rumah", "      else: foto_atap")
+    )
     code = main(["flows", "check", "--flows", str(flows), "--locales", str(ROOT / "locales")])
     out = capsys.readouterr().out
     assert code == 1
@@ -38,7 +40,9 @@ def test_flows_check_reports_missing_translations(
     flows = tmp_path / "flows"
     flows.mkdir()
     text = (ROOT / "flows" / "gowa-kis-reaktivasi.yaml").read_text()
-    (flows / "gowa.yaml").write_text(text.replace("Siapa nama lengkap", "Tolong tulis nama lengkap"))
+    (flows / "gowa.yaml").write_text(
+        text.replace("Siapa nama lengkap", "Tolong tulis nama lengkap")
+    )
     assert main(["flows", "check", "--flows", str(flows)]) == 1
     out = capsys.readouterr().out
     assert "step 'nama' ask: no en translation for 'Tolong tulis nama lengkap" in out

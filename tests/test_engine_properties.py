@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.engine import texts as T
-from bot.engine.flow import SUMMARY
+from bot.engine.flow import SUMMARY, Step
 from bot.engine.model import (
     REJECT_REASONS,
     AskChoice,
@@ -42,6 +42,7 @@ NIK = "7306014505850002"  # synthetic: a woman (day 5 + 40) born 5 May 1985, Gow
 KK = "7306011203100004"  # synthetic KK number, Gowa region
 PHONE = "0812 3456 7890"
 NAME = "Siti Aminah"
+PHOTO = PhotoReceived((MediaRef("media/a1.jpg", "image/jpeg", "ab" * 32, 123_456),))
 
 USEFUL_WORDS = [
     "1",
@@ -106,18 +107,48 @@ events: st.SearchStrategy[Event] = st.one_of(
 )
 
 
-def editing_events(flow_id: str) -> st.SearchStrategy[Event]:
-    """Events that matter once a summary is shown: edit a step, answer it, go back, submit."""
+ANSWERS_BY_KIND: dict[str, list[Event]] = {
+    "text": [TextReceived(NAME), TextReceived("x")],
+    "nik": [TextReceived(NIK), TextReceived("123")],
+    "kk": [TextReceived(KK)],
+    "phone": [TextReceived(PHONE), ContactShared("+6281234567890")],
+    "photo": [PHOTO, TextReceived("selesai"), ChoiceMade("keep")],
+    "end": [TextReceived("kembali")],
+}
+NAVIGATION: list[Event] = [
+    TextReceived("kembali"),
+    TextReceived("kembali"),
+    TextReceived("menu"),
+    TextReceived("batal"),
+    TextReceived("tidak"),
+    ChoiceMade("resume"),
+    ChoiceMade("back"),
+    ChoiceMade("submit"),
+    PhotoReceived((MediaRef("media/e1.jpg", "image/jpeg", "cd" * 32, 99),)),
+]
+
+
+def _answer_for(draw: st.DrawFn, step_: Step) -> Event:
+    if step_.choices:
+        return ChoiceMade(draw(st.sampled_from([o.value for o in step_.choices])))
+    return draw(st.sampled_from(ANSWERS_BY_KIND[step_.kind]))
+
+
+@st.composite
+def editing_session(draw: st.DrawFn, flow_id: str) -> list[Event]:
+    """What a citizen does at the summary: pick a step to change, answer it, maybe answer the
+    questions the change brought up, move around (mostly "kembali"), and finally submit."""
     flow = FLOWS.flows[flow_id]
-    edits = [f"edit:{s.id}" for s in flow.steps if s.kind != "end"]
-    options = sorted({o.value for s in flow.steps for o in s.choices})
-    return st.one_of(
-        st.builds(ChoiceMade, st.sampled_from(["submit", *edits])),
-        st.builds(ChoiceMade, st.sampled_from(options)),
-        st.builds(TextReceived, st.sampled_from(["kembali", "1", "2", "selesai", "menu"])),
-        st.builds(TextReceived, st.sampled_from(USEFUL_WORDS)),
-        st.just(PhotoReceived((MediaRef("media/e1.jpg", "image/jpeg", "cd" * 32, 99),))),
-    )
+    questions = [s for s in flow.steps if s.kind != "end"]
+    out: list[Event] = []
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        target = draw(st.sampled_from(questions))
+        out += [ChoiceMade(f"edit:{target.id}"), _answer_for(draw, target)]
+        for _ in range(draw(st.integers(min_value=0, max_value=2))):
+            out.append(_answer_for(draw, draw(st.sampled_from(flow.steps))))
+        out += draw(st.lists(st.sampled_from(NAVIGATION), max_size=2))
+    out.append(ChoiceMade("submit"))
+    return out
 
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -200,8 +231,6 @@ def check_dossier_complete(dossier) -> None:
 
 
 # --- scripted starting points -------------------------------------------------------------------
-
-PHOTO = PhotoReceived((MediaRef("media/a1.jpg", "image/jpeg", "ab" * 32, 123_456),))
 
 
 def _events(*items: str | Event) -> list[Event]:
@@ -339,7 +368,7 @@ def test_step_never_breaks_from_deep_starting_points(start, evs):
 @given(st.data())
 def test_submitted_dossier_answers_a_complete_path(data):
     start = data.draw(st.sampled_from([MAKASSAR_SUMMARY, GOWA_SUMMARY]), label="start")
-    evs = data.draw(st.lists(editing_events(start.flow_id or ""), max_size=12), label="events")
+    evs = data.draw(editing_session(start.flow_id or ""), label="events")
     _, turns = run(start, evs)
     for dossier in dossiers(turns):
         check_dossier_complete(dossier)

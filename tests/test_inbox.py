@@ -41,7 +41,11 @@ def test_record_is_versioned_with_wita_times_and_photo_hashes(tmp_path: Path) ->
     assert record["schema"] == "wargabot.dossier/1"
     assert record["submitted_at"] == "2026-11-23T07:30:00+08:00"  # next day in WITA
     assert record["answers"] == {
-        "nama": {"label": "Nama lengkap", "value": "Nur <b>Hayati</b>", "display": "Nur <b>Hayati</b>"}
+        "nama": {
+            "label": "Nama lengkap",
+            "value": "Nur <b>Hayati</b>",
+            "display": "Nur <b>Hayati</b>",
+        }
     }
     assert [p["file"] for p in record["photos"]] == ["foto_rumah-1.png", "foto_rumah-2.png"]
     assert record["photos"][0]["sha256"] != record["photos"][1]["sha256"]
@@ -55,7 +59,9 @@ def test_html_summary_escapes_what_citizens_typed(tmp_path: Path) -> None:
 def test_message_has_a_stable_id_and_every_photo(tmp_path: Path) -> None:
     media = MediaStore(tmp_path)
     msg = build_message(_dossier(media), media)
-    assert msg["Message-ID"] == message_id("GWA-K7H-W3X-9AR") == "<GWA-K7H-W3X-9AR@wargabot.invalid>"
+    assert (
+        msg["Message-ID"] == message_id("GWA-K7H-W3X-9AR") == "<GWA-K7H-W3X-9AR@wargabot.invalid>"
+    )
     names = [p.get_filename() for p in msg.iter_attachments()]
     assert names == ["GWA-K7H-W3X-9AR.json", "foto_rumah-1.png", "foto_rumah-2.png"]
 

@@ -4,6 +4,7 @@ Pure functions of their arguments; the messages they return are msgids for the t
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -151,7 +152,9 @@ _NO = frozenset(
         "ogah",
     ]
 )
-_NO_PHRASES = ("not yet", "tidak ada", "gak ada", "ga ada", "don't", "dont", "do not")
+# Matched against normalize()d text, where "don't" has become "don t".
+_NO_PHRASES = ("not yet", "tidak ada", "gak ada", "ga ada", "do not", "does not", "did not")
+_NO_CONTRACTIONS = ("don t", "doesn t", "didn t", "haven t", "hasn t", "can t", "isn t", "aren t")
 
 
 @lru_cache(maxsize=8192)
@@ -175,7 +178,12 @@ def parse_yes_no(text: str) -> bool | None:
     words = [w for w in t.split() if w not in _FILLER]
     if not words:
         return None
-    has_no = any(w in _NO for w in words) or any(p in t for p in _NO_PHRASES)
+    padded = f" {t} "
+    has_no = (
+        any(w in _NO for w in words)
+        or any(f" {p} " in padded for p in _NO_PHRASES + _NO_CONTRACTIONS)
+        or any(w in ("dont", "didnt", "havent", "cant", "doesnt") for w in words)
+    )
     has_yes = any(w in _YES for w in words)
     if has_no:
         return False  # "tidak ada", "belum terdaftar", "gak punya": the negation decides
@@ -200,7 +208,7 @@ def parse_choice(text: str, choices: Sequence[Choice]) -> str | None:
     t = normalize(text)
     if not t:
         return None
-    if t.isdigit():
+    if t.isdecimal():  # any script's digits ("٣" too), never "²" which int() refuses
         n = int(t)
         return choices[n - 1].value if 1 <= n <= len(choices) else None
     for c in choices:
@@ -289,7 +297,15 @@ class Parsed:
 def _digits(text: str) -> str | None:
     """The digits of a number typed with spaces, dots or dashes; None if anything else is there."""
     t = re.sub(r"[\s.\-]", "", text.strip())
-    return t if t.isdigit() else None
+    return ascii_digits(t)
+
+
+def ascii_digits(text: str) -> str | None:
+    """Decimal digits of any script as ASCII ("٧٣" -> "73"); None if anything else is there
+    (superscripts such as "²" count as digits for str.isdigit but are not decimal digits)."""
+    if not text or not text.isdecimal():
+        return None
+    return "".join(str(unicodedata.decimal(c)) for c in text)
 
 
 def _region_ok(d: str) -> bool:
@@ -346,8 +362,10 @@ def parse_phone(text: str) -> Parsed:
     t = re.sub(r"[\s.\-()]", "", text.strip())
     if t.startswith("+"):
         t = t[1:]
-    if not t.isdigit():
+    digits = ascii_digits(t)
+    if digits is None:
         return Parsed(error=T.PHONE_NOT_DIGITS)
+    t = digits
     if t.startswith("62"):
         t = t[2:]
     elif t.startswith("0"):
@@ -361,4 +379,5 @@ def parse_phone(text: str) -> Parsed:
 
 def mask(value: str, keep: int = 4) -> str:
     """Show only the last `keep` characters of an identifier, for logs and summaries."""
-    return "*" * max(len(value) - keep, 0) + value[-keep:]
+    shown = value[len(value) - keep :] if 0 < keep < len(value) else ("" if keep <= 0 else value)
+    return "*" * (len(value) - len(shown)) + shown

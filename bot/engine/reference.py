@@ -14,8 +14,13 @@ RANDOM_CHARS = 8
 
 
 def _check_char(body: str) -> str:
-    total = sum((i + 1) * ALPHABET.index(c) for i, c in enumerate(body))
-    return ALPHABET[total % len(ALPHABET)]
+    """Luhn mod N: catches every single mistyped character and most swapped neighbours."""
+    n, total, factor = len(ALPHABET), 0, 2
+    for c in reversed(body):
+        addend = factor * ALPHABET.index(c)
+        total += addend // n + addend % n
+        factor = 3 - factor
+    return ALPHABET[(n - total % n) % n]
 
 
 def make_reference(prefix: str, seed_hex: str, counter: int) -> str:

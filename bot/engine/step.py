@@ -473,6 +473,11 @@ def display(step: Step, value: Any, t: Callable[[str], str]) -> str:
 
 def _enter_summary(ctx: _Ctx, note: str | None = None) -> None:
     s = ctx.s
+    unanswered = ctx.flows.machines[ctx.flow.id].path(s.answers)[-1]
+    if unanswered != SUMMARY:  # never summarise (or submit) an unfinished application
+        s.editing = True
+        _goto(ctx, unanswered, note)
+        return
     steps = _path(ctx)
     s.answers = {st.id: s.answers[st.id] for st in steps if st.id in s.answers}
     s.stage, s.step, s.editing, s.pending = "summary", None, False, []
