@@ -68,6 +68,10 @@ def parse_flow(path: Path) -> tuple[Flow | None, list[Problem]]:
     name = str(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, [
+            Problem(name, "encoding", f"not UTF-8 text (byte {exc.start}); save as UTF-8")
+        ]
     except yaml.YAMLError as exc:
         return None, [Problem(name, "yaml", str(exc).replace("\n", " "))]
     if not isinstance(raw, dict):

@@ -71,6 +71,11 @@ def test_parse_nik_normalises_separators_to_16_digits(typed):
     assert len(result.value) == 16 and result.value.isdigit()
 
 
+@pytest.mark.parametrize("typed", ["NIK 7371011506900001", "NIK saya: 7371 0115 0690 0001"])
+def test_parse_nik_accepts_a_label_before_the_number(typed):
+    assert parse_nik(typed, TODAY) == Parsed(value=MAN)
+
+
 def test_parse_nik_accepts_29_february_in_a_leap_year_for_men_and_women():
     assert parse_nik(make_nik(day=29, month=2, yy=92), TODAY).value is not None
     assert parse_nik(make_nik(day=69, month=2, yy=92), TODAY).value is not None
@@ -102,7 +107,15 @@ def test_parse_nik_wrong_length_counts_digits_not_separators():
 
 @pytest.mark.parametrize(
     "typed",
-    ["73710115069O0001", "NIK 7371011506900001", "7371011506900001a", "abcdefghijklmnop", "", "  "],
+    [
+        "73710115069O0001",  # a letter O among the digits
+        "7371011506900001a",
+        "abcdefghijklmnop",
+        "NIK saya belum ada",
+        "7371011506900001 atau 7306014505850002",  # two numbers and a word
+        "",
+        "  ",
+    ],
 )
 def test_parse_nik_rejects_letters(typed):
     result = parse_nik(typed, TODAY)
@@ -233,7 +246,7 @@ def test_parse_kk_wrong_length(count):
     assert result.args == (("count", str(count)),)
 
 
-@pytest.mark.parametrize("typed", ["73060112031OOOO4", "KK7306011203100004", ""])
+@pytest.mark.parametrize("typed", ["73060112031OOOO4", "7306011203100004x", "belum punya KK", ""])
 def test_parse_kk_letters(typed):
     assert parse_kk(typed) == Parsed(error=T.KK_NOT_DIGITS)
 
@@ -414,6 +427,16 @@ def test_parse_choice_by_number(text, expected):
 @pytest.mark.parametrize("text", ["0", "4", "10", "99"])
 def test_parse_choice_out_of_range_number(text):
     assert parse_choice(text, DTKS) is None
+
+
+@pytest.mark.parametrize("text", ["²", "¹", "①", "1²"])
+def test_parse_choice_non_decimal_digits_do_not_crash(text):
+    """ "¹" passes str.isdigit() but int() refuses it: this used to raise inside step()."""
+    assert parse_choice(text, DTKS) is None
+
+
+def test_parse_choice_digits_of_other_scripts():
+    assert parse_choice("٢", DTKS) == "belum"  # Arabic-Indic 2
 
 
 @pytest.mark.parametrize(

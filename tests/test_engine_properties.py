@@ -74,6 +74,7 @@ CHOICE_VALUES = [
     "back",
     "resume",
     "submit",
+    "edit",
     "done",
     "skip",
     "keep",
@@ -143,7 +144,7 @@ def editing_session(draw: st.DrawFn, flow_id: str) -> list[Event]:
     out: list[Event] = []
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         target = draw(st.sampled_from(questions))
-        out += [ChoiceMade(f"edit:{target.id}"), _answer_for(draw, target)]
+        out += [*edit(target.id), _answer_for(draw, target)]
         for _ in range(draw(st.integers(min_value=0, max_value=2))):
             out.append(_answer_for(draw, draw(st.sampled_from(flow.steps))))
         out += draw(st.lists(st.sampled_from(NAVIGATION), max_size=2))
@@ -231,6 +232,11 @@ def check_dossier_complete(dossier) -> None:
 
 
 # --- scripted starting points -------------------------------------------------------------------
+
+
+def edit(step_id: str) -> list[Event]:
+    """From the summary: "Ubah jawaban", then the step to change."""
+    return [ChoiceMade("edit"), ChoiceMade(f"edit:{step_id}")]
 
 
 def _events(*items: str | Event) -> list[Event]:
@@ -374,7 +380,7 @@ def test_submitted_dossier_answers_a_complete_path(data):
         check_dossier_complete(dossier)
 
 
-# --- bugs found by the properties, pinned as plain examples --------------------------------------
+# --- bugs found while writing these tests, pinned as plain examples ------------------------------
 
 
 def test_back_while_editing_does_not_submit_an_incomplete_dossier():
@@ -382,7 +388,7 @@ def test_back_while_editing_does_not_submit_an_incomplete_dossier():
     (tunggakan): the engine must not show a summary of an unfinished path and submit it."""
     session, turns = run(
         MAKASSAR_SUMMARY,
-        [ChoiceMade("edit:jenis"), TextReceived("2"), TextReceived("kembali")],
+        [*edit("jenis"), TextReceived("2"), TextReceived("kembali")],
     )
     if session.stage == "summary":
         path = FLOWS.machines[session.flow_id or ""].path(session.answers)
@@ -395,10 +401,28 @@ def test_back_while_editing_does_not_submit_an_incomplete_dossier():
 def test_back_while_editing_keeps_the_other_answers():
     session, _ = run(
         MAKASSAR_SUMMARY,
-        [ChoiceMade("edit:jenis"), TextReceived("2"), TextReceived("kembali")],
+        [*edit("jenis"), TextReceived("2"), TextReceived("kembali")],
     )
     for step_id in ("nama", "nik", "nomor_kk", "hp", "faskes"):
         assert session.answers.get(step_id) == MAKASSAR_SUMMARY.answers[step_id], step_id
+
+
+def test_back_from_an_end_step_reached_while_editing_returns_to_the_question():
+    """The stop message says 'Bila salah pilih, ketik "kembali"'. Outside an edit that works;
+    during an edit from the summary "kembali" must also lead back to the answer to correct."""
+    at_tunggakan = [*edit("jenis"), ChoiceMade("peralihan")]
+    session, _ = run(MAKASSAR_SUMMARY, [*at_tunggakan, ChoiceMade("ya")])
+    assert (session.stage, session.step) == ("flow", "stop_tunggakan")
+    for back in (TextReceived("kembali"), ChoiceMade("back")):
+        after, _ = run(session, [back])
+        assert (after.stage, after.step) == ("flow", "tunggakan"), f"{back}: stuck at {after.step}"
+
+
+def test_back_from_an_end_step_outside_an_edit_returns_to_the_question():
+    session, _ = run(STARTS[1], [ChoiceMade("peralihan"), ChoiceMade("ya")])
+    assert (session.step, session.editing) == ("stop_tunggakan", False)
+    after, _ = run(session, [TextReceived("kembali")])
+    assert (after.stage, after.step) == ("flow", "tunggakan")
 
 
 def test_superscript_digits_at_the_nik_step_do_not_crash():

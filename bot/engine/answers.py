@@ -152,6 +152,37 @@ _NO = frozenset(
         "ogah",
     ]
 )
+# "I don't know" in its common spellings: an answer that is neither yes nor no.
+_DONT_KNOW = (
+    *(
+        f"{neg} {know}"
+        for neg in ("tidak", "tdk", "gak", "ga", "gk", "nggak", "ngga", "enggak", "ndak", "kurang")
+        for know in ("tahu", "tau", "tw", "paham", "ngerti", "mengerti", "yakin", "ingat", "jelas")
+    ),
+    *("gatau", "gatahu", "entah", "don t know", "dont know", "not sure", "no idea"),
+)
+NEGATIONS = frozenset(
+    [
+        "tidak",
+        "tdk",
+        "gak",
+        "ga",
+        "gk",
+        "ngga",
+        "nggak",
+        "enggak",
+        "engga",
+        "ndak",
+        "nda",
+        "tak",
+        "bukan",
+        "belum",
+        "blm",
+        "no",
+        "not",
+        "never",
+    ]
+)
 # Matched against normalize()d text, where "don't" has become "don t".
 _NO_PHRASES = ("not yet", "tidak ada", "gak ada", "ga ada", "do not", "does not", "did not")
 _NO_CONTRACTIONS = ("don t", "doesn t", "didn t", "haven t", "hasn t", "can t", "isn t", "aren t")
@@ -179,6 +210,8 @@ def parse_yes_no(text: str) -> bool | None:
     if not words:
         return None
     padded = f" {t} "
+    if any(f" {p} " in padded for p in _DONT_KNOW):
+        return None  # "ga tau", "not sure": neither yes nor no
     has_no = (
         any(w in _NO for w in words)
         or any(f" {p} " in padded for p in _NO_PHRASES + _NO_CONTRACTIONS)
@@ -214,13 +247,7 @@ def parse_choice(text: str, choices: Sequence[Choice]) -> str | None:
     for c in choices:
         if t == normalize(c.value.replace("_", " ")) or any(t == normalize(lb) for lb in c.labels):
             return c.value
-    words = set(t.split())
-    best: dict[str, int] = {}
-    for c in choices:
-        for key in (*c.match, c.value.replace("_", " ")):
-            k = normalize(key)
-            if k and ((" " in k and f" {k} " in f" {t} ") or k in words):
-                best[c.value] = max(best.get(c.value, 0), len(k))
+    best = _synonym_matches(text.casefold(), choices)
     if best:
         top = max(best.values())
         winners = [v for v, n in best.items() if n == top]
@@ -236,6 +263,33 @@ def parse_choice(text: str, choices: Sequence[Choice]) -> str | None:
         if len(hits) == 1:
             return hits.pop()
     return None
+
+
+_CLAUSE = re.compile(r"[,;.!?]+")
+
+
+def _synonym_matches(t: str, choices: Sequence[Choice]) -> dict[str, int]:
+    """Option value -> length of its longest synonym found in the text. A synonym right after a
+    negation ("gak sakit", "tidak nunggak") does not pick its option; where options mean yes
+    and no, it picks the opposite one instead."""
+    opposite = {True: [c for c in choices if c.means is False]}
+    opposite[False] = [c for c in choices if c.means is True]
+    best: dict[str, int] = {}
+    clauses = [f" {normalize(c)} " for c in _CLAUSE.split(t)]
+    for c in choices:
+        for key in (*c.match, c.value.replace("_", " ")):
+            k = normalize(key)
+            hit = next(((cl, cl.find(f" {k} ")) for cl in clauses if k and f" {k} " in cl), None)
+            if hit is None:
+                continue
+            before = hit[0][: hit[1]].split()
+            target: Choice | None = c
+            if before and before[-1] in NEGATIONS and k.split()[0] not in NEGATIONS:
+                others = opposite.get(c.means) if c.means is not None else None
+                target = others[0] if others and len(others) == 1 else None
+            if target is not None:
+                best[target.value] = max(best.get(target.value, 0), len(k))
+    return best
 
 
 # --- identity numbers --------------------------------------------------------------------------
@@ -294,10 +348,38 @@ class Parsed:
     args: tuple[tuple[str, str], ...] = ()
 
 
+_RUN = re.compile(r"\d[\d\s.\-]*\d|\d")
+_LABEL_WORDS = frozenset(
+    [
+        "nik",
+        "no",
+        "nomor",
+        "nomer",
+        "nomornya",
+        "kk",
+        "kartu",
+        "keluarga",
+        "ktp",
+        "saya",
+        "sy",
+        "ini",
+        "adalah",
+        "number",
+        "my",
+        "is",
+    ]
+)
+
+
 def _digits(text: str) -> str | None:
-    """The digits of a number typed with spaces, dots or dashes; None if anything else is there."""
-    t = re.sub(r"[\s.\-]", "", text.strip())
-    return ascii_digits(t)
+    """The digits of a number typed with spaces, dots or dashes, also after a label such as
+    "NIK saya:"; None if there are other words or several numbers."""
+    runs = _RUN.findall(text)
+    rest = _RUN.sub(" ", text)
+    words = [w for w in normalize(rest).split() if w not in _LABEL_WORDS and w not in _FILLER]
+    if len(runs) != 1 or words:
+        return None
+    return ascii_digits(re.sub(r"[\s.\-]", "", runs[0]))
 
 
 def ascii_digits(text: str) -> str | None:

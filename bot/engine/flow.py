@@ -51,6 +51,13 @@ class Step(_Strict):
     )
     optional: bool = False
     max_photos: int = Field(default=1, ge=1, le=20)
+    ask_more: bool = Field(
+        default=True,
+        description=(
+            "With max_photos > 1: keep asking for photos until the citizen says `selesai`"
+            " (house photos); false: one photo or one album of pages completes the step (letters)"
+        ),
+    )
     min_length: int = Field(default=2, ge=1)
     max_length: int = Field(default=200, le=2000)
 

@@ -53,15 +53,24 @@ COMMANDS: dict[str, frozenset[str]] = {
     "cancel": frozenset({"batal", "batalkan", "cancel"}),
     "help": frozenset({"bantuan", "help", "tolong", "bantu", "info", "panduan"}),
     "language": frozenset(
-        {"bahasa", "language", "english", "inggris", "bahasa inggris", "bahasa indonesia"}
+        {
+            "bahasa",
+            "language",
+            "english",
+            "inggris",
+            "bahasa inggris",
+            "bahasa indonesia",
+            "indonesia",
+        }
     ),
 }
 DONE_WORDS = frozenset(
     {"selesai", "sudah", "sdh", "udah", "done", "cukup", "lanjut", "next", "keep"}
 )
 SKIP_WORDS = frozenset({"lewati", "lewat", "skip", "lompat"})
+LATER_WORDS = frozenset({"nanti", "besok", "nyusul", "menyusul", "later", "tomorrow", "belum"})
 # Stages where a conversation for a service is under way and can be resumed or cancelled.
-DRAFT_STAGES = frozenset({"requirements", "flow", "summary"})
+DRAFT_STAGES = frozenset({"requirements", "flow", "summary", "edit"})
 
 
 def new_session(channel: str, chat_id: str, seed: str) -> Session:
@@ -125,10 +134,10 @@ def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
         s.stage = "office"
     if s.stage == "new":
         if isinstance(event, TextReceived) and command_of(event.text) == "language":
-            _switch_language(ctx, announce=False)
+            _switch_language(ctx, event.text, announce=False)
         _greet(ctx)
     elif isinstance(event, TextReceived) and (cmd := command_of(event.text)):
-        _COMMANDS[cmd](ctx)
+        _COMMANDS[cmd](ctx, event.text)
     elif isinstance(event, Unsupported):
         _prompt(ctx, ctx.t(T.UNSUPPORTED.get(event.kind, T.UNSUPPORTED_OTHER)))
     elif isinstance(event, PhotoRejected):
@@ -187,7 +196,8 @@ def _on_consent(ctx: _Ctx, event: Event) -> None:
 
 
 def _has_draft(s: Session) -> bool:
-    return s.flow_id is not None and (s.resume_stage or s.stage) in DRAFT_STAGES
+    """Something worth resuming: answers given, and not stopped at an end step."""
+    return s.flow_id is not None and bool(s.answers) and (s.resume_stage or s.stage) in DRAFT_STAGES
 
 
 def _enter_menu(ctx: _Ctx, note: str | None = None) -> None:
@@ -205,7 +215,7 @@ def _enter_menu(ctx: _Ctx, note: str | None = None) -> None:
 def _office_pairs(ctx: _Ctx) -> list[tuple[str, str]]:
     pairs = [(f"office:{o.id}", o.name) for o in ctx.flows.offices]
     if _has_draft(ctx.s):
-        pairs.insert(0, ("resume", T.RESUME))
+        pairs.append(("resume", T.RESUME))  # last, so the offices keep their numbers
     return pairs
 
 
@@ -289,6 +299,8 @@ def _on_requirements(ctx: _Ctx, event: Event) -> None:
         _goto(ctx, ctx.flow.steps[0].id)
     elif value == "menu":
         _menu(ctx)
+    elif isinstance(event, PhotoReceived):
+        _prompt(ctx, ctx.t(T.PHOTO_TOO_EARLY))
     else:
         _prompt(ctx, _unclear(ctx, event))
 
@@ -300,7 +312,12 @@ def _goto(ctx: _Ctx, step_id: str, note: str | None = None) -> None:
     if step_id == SUMMARY:
         _enter_summary(ctx, note)
         return
-    ctx.s.stage, ctx.s.step, ctx.s.pending = "flow", step_id, []
+    s = ctx.s
+    s.stage, s.step, s.pending = "flow", step_id, []
+    step = ctx.flow.step(step_id)
+    if s.editing and step.kind not in ("photo", "end") and s.answers.get(step_id) is not None:
+        current = display(step, s.answers[step_id], ctx.t)
+        note = _join(note, ctx.t(T.CURRENT_ANSWER, answer=current))
     _prompt(ctx, note)
 
 
@@ -319,6 +336,9 @@ def _step_choices(ctx: _Ctx, step: Step) -> list[Choice]:
 def _ask_step(ctx: _Ctx, note: str | None) -> None:
     s, step = ctx.s, ctx.flow.step(ctx.s.step or "")
     text = _join(note, ctx.t(step.ask))
+    if step.kind == "photo" and step.max_photos > 1 and not s.pending:
+        hint = T.HOW_PHOTOS if step.ask_more else T.HOW_PAGES
+        text = f"{text} {ctx.t(hint, max=step.max_photos)}"
     if step.kind in ("choice", "yesno"):
         ctx.out.append(
             AskChoice(text, tuple(Option(o.value, ctx.t(o.label)) for o in step.choices))
@@ -343,13 +363,14 @@ def _ask_step(ctx: _Ctx, note: str | None) -> None:
 def _on_flow(ctx: _Ctx, event: Event) -> None:
     step = ctx.flow.step(ctx.s.step or "")
     if step.kind == "end":
-        value = _pick(event, ctx.choices((("back", T.BACK), ("menu", T.MENU))))
+        pairs = (("back", T.BACK), ("menu", T.MENU))
+        value = _pick(event, ctx.choices(pairs))
         if value == "back":
             _back(ctx)
         elif value == "menu":
             _menu(ctx)
         else:
-            _prompt(ctx)
+            ctx.ask(ctx.t(T.END_HOW), pairs)
     elif step.kind in ("choice", "yesno"):
         choice = _pick(event, _step_choices(ctx, step))
         how = T.HOW_YES_NO if step.kind == "yesno" else T.HOW_CHOICE
@@ -408,9 +429,12 @@ def _on_photo(ctx: _Ctx, step: Step, event: Event) -> None:
     how = _join(ctx.t(T.HOW_PHOTO), ctx.t(T.HOW_PHOTOS) if step.max_photos > 1 else None)
     if isinstance(event, PhotoReceived):
         media = [m.to_dict() for m in event.media]
-        if step.max_photos == 1:
-            extra = ctx.t(T.PHOTO_EXTRA, count=len(media)) if len(media) > 1 else None
-            _answer(ctx, step, media[:1], extra)
+        if step.max_photos == 1 or not step.ask_more:
+            kept = media[: step.max_photos]
+            extra = None
+            if len(media) > len(kept):
+                extra = ctx.t(T.PHOTO_EXTRA, count=len(media), kept=len(kept))
+            _answer(ctx, step, kept, extra)
             return
         s.pending = [*s.pending, *media][: step.max_photos]
         if len(s.pending) >= step.max_photos:
@@ -433,10 +457,12 @@ def _on_photo(ctx: _Ctx, step: Step, event: Event) -> None:
             _prompt(ctx, _join(ctx.t(T.PHOTO_NONE_YET), how))
     elif step.optional and (word in SKIP_WORDS or word == "skip"):
         _answer(ctx, step, None)
-    elif isinstance(event, TextReceived) and parse_yes_no(event.text) is False:
+    elif isinstance(event, TextReceived) and (
+        parse_yes_no(event.text) is False or LATER_WORDS & set(normalize(event.text).split())
+    ):
         _prompt(ctx, ctx.t(step.missing or T.MISSING_DEFAULT))
     else:
-        _prompt(ctx, _join(ctx.t(T.NEED_PHOTO), how))
+        _prompt(ctx, _join(ctx.t(T.NEED_PHOTO), how, ctx.t(T.CHANGE_EARLIER)))
 
 
 def _answer(ctx: _Ctx, step: Step, value: Any, note: str | None = None) -> None:
@@ -478,28 +504,35 @@ def _enter_summary(ctx: _Ctx, note: str | None = None) -> None:
         s.editing = True
         _goto(ctx, unanswered, note)
         return
-    steps = _path(ctx)
-    s.answers = {st.id: s.answers[st.id] for st in steps if st.id in s.answers}
     s.stage, s.step, s.editing, s.pending = "summary", None, False, []
     _prompt(ctx, note)
 
 
-def _summary_pairs(ctx: _Ctx) -> list[tuple[str, str]]:
-    pairs = [("submit", T.SUBMIT)]
-    for st in _path(ctx):
-        pairs.append((f"edit:{st.id}", ctx.t(T.CHANGE, label=ctx.t(st.label or st.id))))
-    return pairs
+_SUMMARY = (("submit", T.SUBMIT), ("edit", T.EDIT))
+
+
+def _edit_pairs(ctx: _Ctx) -> list[tuple[str, str]]:
+    return [(f"edit:{st.id}", st.label or st.id) for st in _path(ctx)]
 
 
 def _on_summary(ctx: _Ctx, event: Event) -> None:
-    value = _pick(event, ctx.choices(_summary_pairs(ctx)))
+    value = _pick(event, ctx.choices(_SUMMARY))
     if value == "submit":
         _submit(ctx)
-    elif value is not None:
+    elif value == "edit":
+        ctx.s.stage = "edit"
+        _prompt(ctx)
+    else:
+        ctx.ask(_join(_unclear(ctx, event), ctx.t(T.SUMMARY_ASK)), _SUMMARY)
+
+
+def _on_edit(ctx: _Ctx, event: Event) -> None:
+    value = _pick(event, ctx.choices(_edit_pairs(ctx)))
+    if value is None:
+        _prompt(ctx, _unclear(ctx, event))
+    else:
         ctx.s.editing = True
         _goto(ctx, value.removeprefix("edit:"))
-    else:
-        _prompt(ctx, _unclear(ctx, event))
 
 
 def _submit(ctx: _Ctx) -> None:
@@ -539,7 +572,7 @@ def _submit(ctx: _Ctx) -> None:
         _join(
             ctx.t(T.SUBMITTED, office=ctx.t(flow.office.name), reference=reference),
             ctx.t(T.NEXT, after=ctx.t(sv.after_submit)),
-            ctx.t(T.FREE, cost=ctx.t(sv.cost)),
+            ctx.t(T.FREE),
             ctx.t(T.COMPLAINTS, items="\n".join(f"- {ctx.t(c)}" for c in sv.complaints)),
         )
     )
@@ -558,8 +591,11 @@ def _on_submitted(ctx: _Ctx, event: Event) -> None:
 # --- commands available at any time -------------------------------------------------------------
 
 
-def _menu(ctx: _Ctx) -> None:
+def _menu(ctx: _Ctx, text: str = "") -> None:
     s = ctx.s
+    if s.stage == "flow" and s.flow_id and ctx.flow.step(s.step or "").kind == "end":
+        _reset(s)  # a stopped application is not a draft: nothing of it is kept
+        s.stage = "office"
     if s.stage == "consent":
         _greet(ctx)
         return
@@ -571,11 +607,12 @@ def _menu(ctx: _Ctx) -> None:
     _enter_menu(ctx)
 
 
-def _back(ctx: _Ctx) -> None:
+def _back(ctx: _Ctx, text: str = "") -> None:
     s = ctx.s
     if s.stage in ("flow", "summary") and s.flow_id:
-        if s.editing and s.stage == "flow":
-            _enter_summary(ctx)
+        complete = ctx.flows.machines[ctx.flow.id].path(s.answers)[-1] == SUMMARY
+        if s.editing and s.stage == "flow" and complete:
+            _enter_summary(ctx)  # leave the answer as it was
             return
         path = [st.id for st in _path(ctx)]
         if s.stage == "summary":
@@ -588,6 +625,8 @@ def _back(ctx: _Ctx) -> None:
             _prompt(ctx, ctx.t(T.FIRST_STEP))
         else:
             _goto(ctx, target)
+    elif s.stage == "edit":
+        _enter_summary(ctx)
     elif s.stage == "requirements":
         _enter_menu(ctx)
     elif s.stage == "service":
@@ -601,7 +640,7 @@ def _back(ctx: _Ctx) -> None:
         _prompt(ctx)
 
 
-def _cancel(ctx: _Ctx) -> None:
+def _cancel(ctx: _Ctx, text: str = "") -> None:
     s = ctx.s
     if s.stage not in DRAFT_STAGES:
         _prompt(ctx, ctx.t(T.NOTHING_TO_CANCEL))
@@ -626,7 +665,7 @@ def _on_cancel(ctx: _Ctx, event: Event) -> None:
         _prompt(ctx, _unclear(ctx, event, T.HOW_YES_NO))
 
 
-def _help(ctx: _Ctx) -> None:
+def _help(ctx: _Ctx, text: str = "") -> None:
     s, parts = ctx.s, []
     if s.stage == "flow" and s.flow_id and s.step:
         st = ctx.flow.step(s.step)
@@ -634,13 +673,27 @@ def _help(ctx: _Ctx) -> None:
         how = {"choice": T.HOW_CHOICE, "yesno": T.HOW_YES_NO, "photo": T.HOW_PHOTO}
         parts.append(ctx.t(how.get(st.kind, T.HOW_TEXT)))
         if st.kind == "photo" and st.max_photos > 1:
-            parts.append(ctx.t(T.HOW_PHOTOS))
+            hint = T.HOW_PHOTOS if st.ask_more else T.HOW_PAGES
+            parts.append(ctx.t(hint, max=st.max_photos))
     parts.append(ctx.t(T.HELP_COMMANDS))
     _prompt(ctx, _join(*parts))
 
 
-def _switch_language(ctx: _Ctx, announce: bool = True) -> None:
+LANGUAGE_NAMES = {
+    "english": "en",
+    "inggris": "en",
+    "bahasa inggris": "en",
+    "indonesia": "id",
+    "bahasa indonesia": "id",
+}
+
+
+def _switch_language(ctx: _Ctx, text: str = "", announce: bool = True) -> None:
     langs = ctx.flows.languages
+    named = LANGUAGE_NAMES.get(normalize(text))
+    if named in langs:
+        _set_language(ctx, named, announce)
+        return
     if len(langs) > 2 and announce:
         ctx.s.resume_stage, ctx.s.stage = ctx.s.stage, "language"
         _prompt(ctx)
@@ -686,6 +739,8 @@ def _prompt(ctx: _Ctx, note: str | None = None) -> None:
         _ask_step(ctx, note)
     elif s.stage == "summary":
         _ask_summary(ctx, note)
+    elif s.stage == "edit":
+        ctx.ask(_join(note, ctx.t(T.EDIT_ASK)), _edit_pairs(ctx))
     elif s.stage == "cancel":
         ctx.ask(_join(note, ctx.t(T.CANCEL_ASK)), _CANCEL)
     elif s.stage == "language":
@@ -699,17 +754,17 @@ def _prompt(ctx: _Ctx, note: str | None = None) -> None:
 
 def _office_labels(ctx: _Ctx) -> list[tuple[str, str]]:
     pairs = _office_pairs(ctx)
-    if pairs and pairs[0][0] == "resume":
+    if pairs and pairs[-1][0] == "resume":
         title = ctx.t(ctx.flow.service.title)
-        pairs[0] = ("resume", ctx.t(T.RESUME, service=title))
+        pairs[-1] = ("resume", ctx.t(T.RESUME, service=title))
     return pairs
 
 
 def _ask_summary(ctx: _Ctx, note: str | None) -> None:
     flow, s = ctx.flow, ctx.s
     lines = [
-        f"- {ctx.t(st.label or st.id)}: {display(st, s.answers.get(st.id), ctx.t)}"
-        for st in _path(ctx)
+        f"{i}. {ctx.t(st.label or st.id)}: {display(st, s.answers.get(st.id), ctx.t)}"
+        for i, st in enumerate(_path(ctx), 1)
     ]
     text = ctx.t(
         T.SUMMARY,
@@ -717,7 +772,7 @@ def _ask_summary(ctx: _Ctx, note: str | None) -> None:
         office=ctx.t(flow.office.name),
         items="\n".join(lines),
     )
-    ctx.ask(_join(note, text, ctx.t(T.SUMMARY_ASK)), _summary_pairs(ctx))
+    ctx.ask(_join(note, text, ctx.t(T.SUMMARY_ASK)), _SUMMARY)
 
 
 _STAGES: dict[str, Callable[[_Ctx, Event], None]] = {
@@ -727,11 +782,12 @@ _STAGES: dict[str, Callable[[_Ctx, Event], None]] = {
     "requirements": _on_requirements,
     "flow": _on_flow,
     "summary": _on_summary,
+    "edit": _on_edit,
     "cancel": _on_cancel,
     "language": _on_language,
     "submitted": _on_submitted,
 }
-_COMMANDS: dict[str, Callable[[_Ctx], None]] = {
+_COMMANDS: dict[str, Callable[[_Ctx, str], None]] = {
     "menu": _menu,
     "back": _back,
     "cancel": _cancel,

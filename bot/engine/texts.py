@@ -67,9 +67,10 @@ PHOTO_RECEIVED = 'Foto diterima ({count}). Kirim foto lain, atau ketik "selesai"
 PHOTO_LIMIT = "Sudah {count} foto, batas untuk langkah ini."
 PHOTO_NONE_YET = "Belum ada foto yang diterima untuk langkah ini. Kirim minimal satu foto."
 PHOTO_EXTRA = (
-    "Saya menerima {count} file; untuk langkah ini yang dipakai yang pertama. Bila salah, ketik "
-    '"kembali" lalu kirim ulang.'
+    "Saya menerima {count} file; untuk langkah ini yang dipakai {kept} yang pertama. Bila salah, "
+    'ketik "kembali" lalu kirim ulang.'
 )
+HOW_PAGES = "Bila lebih dari satu halaman, kirim semua halaman sekaligus (paling banyak {max})."
 PHOTO_COUNT = "{count} foto/file"
 SKIPPED = "(dilewati)"
 REJECTED_FORMAT = (
@@ -101,11 +102,16 @@ UNSUPPORTED_VIDEO = "Maaf, video tidak bisa diterima. Kirim foto saja."
 UNSUPPORTED_OTHER = "Maaf, jenis pesan ini tidak bisa saya baca."
 
 SUMMARY = "Periksa kembali pengajuan Anda:\n{service} — {office}\n\n{items}"
-SUMMARY_ASK = (
-    "Bila semua sudah benar, pilih Kirim. Untuk mengubah jawaban atau foto, pilih nomornya."
-)
+SUMMARY_ASK = "Bila semua sudah benar, pilih Kirim pengajuan. Bila ada yang salah, pilih Ubah."
 SUBMIT = "Kirim pengajuan"
-CHANGE = "Ubah: {label}"
+EDIT = "Ubah jawaban atau foto"
+EDIT_ASK = 'Pilih nomor yang ingin diubah (ketik "kembali" bila tidak jadi):'
+CURRENT_ANSWER = (
+    'Jawaban sekarang: {answer}. Kirim jawaban baru, atau ketik "kembali" bila tidak diubah.'
+)
+END_HOW = 'Pilih "Kembali" untuk mengubah jawaban tadi, atau "Menu" untuk ke menu utama.'
+CHANGE_EARLIER = 'Untuk mengubah jawaban sebelumnya, ketik "kembali".'
+PHOTO_TOO_EARLY = "Terima kasih. Pilih Mulai dulu; foto akan saya minta pada langkahnya."
 CANCEL_ASK = "Batalkan pengajuan ini? Semua jawaban dan foto Anda akan dihapus."
 CANCEL_YES = "Ya, batalkan"
 CANCEL_NO = "Tidak, lanjutkan"
@@ -118,7 +124,8 @@ SUBMITTED = (
 )
 NEXT = "Selanjutnya: {after}"
 FREE = (
-    "Layanan ini GRATIS: {cost} Jangan memberi uang kepada siapa pun yang menjanjikan percepatan."
+    "Layanan ini GRATIS, tidak dipungut biaya. Jangan memberi uang kepada siapa pun yang "
+    "menjanjikan percepatan."
 )
 COMPLAINTS = "Pengaduan, saran dan masukan:\n{items}"
 ALREADY_SUBMITTED = (
@@ -132,7 +139,7 @@ HELP_COMMANDS = (
     "bantuan: bantuan ini\n"
     "bahasa: ganti bahasa (English)"
 )
-FIRST_STEP = "Ini sudah langkah pertama."
+FIRST_STEP = "Anda kembali ke awal pengajuan; jawaban Anda tetap tersimpan."
 LANGUAGE_SET = "Bahasa: Bahasa Indonesia."
 CHOOSE_LANGUAGE = "Pilih bahasa:"
 STALE_BUTTON = "Tombol itu untuk pertanyaan sebelumnya."
