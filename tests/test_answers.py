@@ -151,8 +151,6 @@ def test_parse_nik_rejects_unknown_region(region):
         (29, 2, 90),  # 29 February 1990, not a leap year
         (29, 2, 1),  # 29 February 2001, not a leap year
         (31, 4, 90),  # 31 April
-        (15, 12, 26),  # 15 December 2026: after TODAY
-        (2, 3, 26),  # 2 March 2026: tomorrow
     ],
 )
 def test_parse_nik_rejects_impossible_birth_dates(day, month, yy):
@@ -518,6 +516,41 @@ def test_parse_choice_ambiguous_yes_no():
     assert parse_choice("ya", choices) is None
 
 
+TUNGGAKAN = (  # as in flows/makassar-kis-pbi.yaml: "Is there still unpaid BPJS Mandiri?"
+    Choice("ya", ("Ya, masih ada tunggakan",), ("nunggak", "menunggak", "masih"), means=True),
+    Choice("tidak", ("Tidak ada, sudah lunas",), ("lunas",), means=False),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("masih nunggak", "ya"),
+        ("belum lunas", "ya"),  # "not yet paid off"
+        ("sudah lunas", "tidak"),
+        ("tidak nunggak", "tidak"),
+        ("gak menunggak pak", "tidak"),
+    ],
+)
+def test_parse_choice_negation_right_before_a_synonym(text, expected):
+    assert parse_choice(text, TUNGGAKAN) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tidak pernah nunggak",  # "never in arrears"
+        "saya tidak pernah menunggak",
+        "gak pernah nunggak pak",
+        "tidak ada yang nunggak",
+    ],
+)
+def test_parse_choice_negation_a_few_words_before_a_synonym(text):
+    """The negation check looks only at the word right before the synonym, so "tidak pernah
+    nunggak" (never in arrears) reads as "ya, masih ada tunggakan"."""
+    assert parse_choice(text, TUNGGAKAN) in (None, "tidak")
+
+
 def test_parse_choice_partial_label():
     assert parse_choice("registration", JENIS) == "baru"
     assert parse_choice("regis", JENIS) == "baru"
@@ -578,3 +611,17 @@ def test_mask_short_values():
 
 def test_mask_keep_zero_hides_everything():
     assert mask("7371011506900001", keep=0) == "*" * 16
+
+
+@pytest.mark.parametrize(
+    ("ddmmyy", "born"),
+    [
+        ("151226", date(1926, 12, 15)),  # after TODAY in the 2000s, so a 99-year-old
+        ("020326", date(1926, 3, 2)),  # tomorrow in 2026 is impossible: 1926
+        ("010326", date(2026, 3, 1)),  # born today
+    ],
+)
+def test_nik_birth_date_takes_the_latest_date_not_after_today(ddmmyy: str, born: date) -> None:
+    nik = f"737101{ddmmyy}0001"
+    assert nik_birth_date(nik, TODAY) == born
+    assert parse_nik(nik, TODAY).value == nik

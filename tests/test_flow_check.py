@@ -164,6 +164,7 @@ def test_broken_flow_is_reported(case, no_locales):
     path = INVALID / case / "flow.yaml"
     loaded, problems = check(path.parent, no_locales)
     assert problems, f"{case}: no problem reported"
+    assert all(flow.id == "uji-mini" for flow, _ in loaded)
     assert len(problems) == 1, f"{case}: expected exactly one problem, got {problems}"
     (problem,) = problems
     assert isinstance(problem, Problem)
@@ -234,9 +235,10 @@ def test_flow_file_that_is_not_utf8_is_a_problem_not_a_crash(tmp_path, no_locale
     assert loaded == []
     assert len(problems) == 1
     assert problems[0].file.endswith("flow.yaml")
+    assert "UTF-8" in problems[0].what
 
 
-# --- the real flows -------------------------------------------------------------------------------
+# --- the real flows -----------------------------------------------------------------------------
 
 
 def test_real_flows_have_no_structural_problems():
@@ -253,7 +255,7 @@ def test_real_flows_load():
     assert flows.languages[0] == "id"
 
 
-# --- missing translations ------------------------------------------------------------------------
+# --- missing translations -----------------------------------------------------------------------
 
 
 def test_untranslated_catalog_reports_each_flow_text(tmp_path):
@@ -312,7 +314,7 @@ def test_broken_flow_is_not_checked_for_translations(tmp_path):
     assert [p.where for p in flow_problems] == ["step 'nama'"]
 
 
-# --- the transitions machine on the real Makassar flow ---------------------------------------------
+# --- the transitions machine on the real Makassar flow ------------------------------------------
 
 MAKASSAR, _ = parse_flow(DEFAULT_FLOWS / "makassar-kis-pbi.yaml")
 GOWA, _ = parse_flow(DEFAULT_FLOWS / "gowa-kis-reaktivasi.yaml")

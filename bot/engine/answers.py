@@ -284,7 +284,8 @@ def _synonym_matches(t: str, choices: Sequence[Choice]) -> dict[str, int]:
                 continue
             before = hit[0][: hit[1]].split()
             target: Choice | None = c
-            if before and before[-1] in NEGATIONS and k.split()[0] not in NEGATIONS:
+            # a negation up to three words before, in the same clause: "tidak pernah nunggak"
+            if NEGATIONS & set(before[-3:]) and k.split()[0] not in NEGATIONS:
                 others = opposite.get(c.means) if c.means is not None else None
                 target = others[0] if others and len(others) == 1 else None
             if target is not None:
@@ -399,12 +400,14 @@ def nik_birth_date(nik: str, today: date) -> date | None:
     day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     if day > 40:
         day -= 40
-    century = 2000 if 2000 + yy <= today.year else 1900
-    try:
-        born = date(century + yy, month, day)
-    except ValueError:
-        return None
-    return born if born <= today else None
+    for century in (2000, 1900):  # the latest birth date not after today
+        try:
+            born = date(century + yy, month, day)
+        except ValueError:
+            return None
+        if born <= today:
+            return born
+    return None
 
 
 def parse_nik(text: str, today: date) -> Parsed:
