@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 BIN     = $(VENV)/bin
 
-.PHONY: run test lint format bench goldens clean
+.PHONY: run test lint format bench goldens clean redis-server serve
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,14 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed ## chat with the bot in this terminal, on embedded defaults
 	$(BIN)/wargabot chat
 
-test: $(VENV)/.installed ## install what the tests need and run them
+test: $(VENV)/.installed redis-server ## install what the tests need and run them
 	$(BIN)/pytest
+
+redis-server: ## the tests start a real redis-server of their own; install Debian's when missing
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq redis-server; \
+	  else echo "The tests need redis-server: sudo apt-get install redis-server" >&2; exit 1; fi; }
 
 lint: $(VENV)/.installed ## ruff (lint + format check) and mypy on bot/
 	$(BIN)/ruff check bot tests
@@ -26,6 +32,9 @@ lint: $(VENV)/.installed ## ruff (lint + format check) and mypy on bot/
 format: $(VENV)/.installed
 	$(BIN)/ruff format bot tests
 	$(BIN)/ruff check --fix bot tests
+
+serve: $(VENV)/.installed ## the web service (webhooks) on HOST:PORT, default 127.0.0.1:8080
+	$(BIN)/wargabot serve
 
 bench: $(VENV)/.installed ## engine steps per second for a text answer
 	$(BIN)/wargabot bench engine

@@ -4,11 +4,13 @@ Parses arguments and wires parts together; the work itself lives in the modules 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import load_settings
+from bot.config import ConfigError, Settings, load_settings
 
 
 def _flow_dirs(p: argparse.ArgumentParser) -> None:
@@ -52,6 +54,18 @@ def parser() -> argparse.ArgumentParser:
     upd.add_argument("--new", metavar="LANG", help="also start a catalog for this language")
     _flow_dirs(upd)
 
+    serve = sub.add_parser("serve", help="run the web service: webhooks, health, metrics")
+    serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8080)")
+
+    tg = sub.add_parser("telegram", help="Telegram bot set-up")
+    tsub = tg.add_subparsers(dest="telegram_command", required=True, metavar="ACTION")
+    hook = tsub.add_parser(
+        "set-webhook", help="register PUBLIC_BASE_URL/telegram/webhook with its secret"
+    )
+    hook.add_argument("--url", help="public base URL (default: PUBLIC_BASE_URL)")
+    tsub.add_parser("poll", help="run the bot by long polling, for an office with no public URL")
+
     bench = sub.add_parser("bench", help="measure speed")
     bsub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
     eng = bsub.add_parser("engine", help="engine steps per second for a text answer (one core)")
@@ -61,15 +75,34 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    settings = load_settings()
-    flows_dir = getattr(args, "flows", None) or settings.flows_dir
-    locales_dir = getattr(args, "locales", None) or settings.locales_dir
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"wargabot: bad setting: {exc}", file=sys.stderr)
+        return 2
+    flows_dir = getattr(args, "flows", None) or settings.FLOWS_DIR
+    locales_dir = getattr(args, "locales", None) or settings.LOCALES_DIR
 
     if args.command == "flows" and args.flows_command == "check":
         return _check(flows_dir, locales_dir)
 
     from bot.loader import FlowError, load_flowset
 
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port)
+    if args.command == "telegram":
+        from bot.telegram_admin import poll, set_webhook
+
+        try:
+            if args.telegram_command == "set-webhook":
+                return asyncio.run(set_webhook(settings, args.url))
+            return asyncio.run(poll(settings))
+        except ConfigError as exc:
+            print(f"wargabot: {exc}", file=sys.stderr)
+            return 2
     if args.command == "locales":
         from bot.catalog import update
 
@@ -108,11 +141,32 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        media = MediaStore(args.media or settings.media_dir)
-        inbox = MaildirSink(args.inbox or settings.inbox_maildir, media)
+        media = MediaStore(args.media or settings.MEDIA_DIR)
+        inbox = MaildirSink(args.inbox or settings.INBOX_MAILDIR, media)
         run(ConsoleChat(flows, media, inbox, lang=args.lang))
         return 0
     return 2
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    from bot.app import create_app
+
+    try:
+        app = create_app(settings)
+    except ConfigError as exc:
+        print(f"wargabot: bad setting: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        app,
+        host=host or settings.HOST,
+        port=port or settings.PORT,
+        log_level="info",
+        access_log=False,
+        proxy_headers=False,
+    )
+    return 0
 
 
 def _check(flows_dir: Path, locales_dir: Path) -> int:

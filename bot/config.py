@@ -1,41 +1,137 @@
-"""Settings from the environment (and a .env file in the working directory): the only module that
-reads os.environ. Every setting has an embedded default so `wargabot chat` runs with none."""
+"""Settings from the environment and a .env file: the only module that reads os.environ.
+Every setting has an embedded default, so `wargabot chat` and `wargabot serve` start with none."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.loader import DEFAULT_FLOWS, DEFAULT_LOCALES
 
 
-def _dotenv(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
-    return values
+class ConfigError(Exception):
+    """A missing or malformed setting; the message names it."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    flows_dir: Path
-    locales_dir: Path
-    media_dir: Path
-    inbox_maildir: Path
+def _http_url(value: str, name: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"{name} must be an http(s) URL such as https://example.org")
+    return value.rstrip("/")
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    HOST: str = "127.0.0.1"
+    PORT: Port = 8080
+    REDIS_URL: str = ""
+    SESSION_TTL_DAYS: float = Field(default=7, gt=0)
+    FLOWS_DIR: Path = DEFAULT_FLOWS
+    LOCALES_DIR: Path = DEFAULT_LOCALES
+    MEDIA_DIR: Path = Path("var/media")
+    INBOX_MAILDIR: Path = Path("var/inbox")
+    PUBLIC_BASE_URL: str = ""
+
+    TELEGRAM_BOT_TOKEN: SecretStr | None = None
+    TELEGRAM_WEBHOOK_SECRET: SecretStr | None = None
+    TELEGRAM_API_URL: str = "https://api.telegram.org"
+    TELEGRAM_RATE_PER_SECOND: float = Field(default=30, gt=0)
+    TELEGRAM_CHAT_INTERVAL: float = Field(default=1.0, ge=0)
+
+    TWILIO_ACCOUNT_SID: str | None = None
+    TWILIO_AUTH_TOKEN: SecretStr | None = None
+    TWILIO_WHATSAPP_FROM: str | None = None
+    TWILIO_API_URL: str = "https://api.twilio.com"
+    TWILIO_RATE_PER_SECOND: float = Field(default=1, gt=0)
+    TWILIO_DELETE_MEDIA: bool = True
+
+    @field_validator("TELEGRAM_API_URL", "TWILIO_API_URL")
+    @classmethod
+    def _api_url(cls, value: str, info: object) -> str:
+        return _http_url(value, getattr(info, "field_name", "URL"))
+
+    @field_validator("PUBLIC_BASE_URL")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        return _http_url(value, "PUBLIC_BASE_URL") if value else ""
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        scheme = urlparse(value).scheme
+        if value and scheme not in ("redis", "rediss", "unix", "memory"):
+            raise ValueError("REDIS_URL must start with redis://, rediss://, unix:// or memory://")
+        return value
+
+    @field_validator("TELEGRAM_BOT_TOKEN")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            token = value.get_secret_value()
+            head, _, tail = token.partition(":")
+            if not head.isdigit() or len(tail) < 20:
+                raise ValueError("TELEGRAM_BOT_TOKEN looks wrong: BotFather gives 123456:ABC-...")
+            return value
+        return None
+
+    @field_validator("TELEGRAM_WEBHOOK_SECRET")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        secret = value.get_secret_value()
+        allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+        if not 16 <= len(secret) <= 256 or not set(secret) <= allowed:
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -"
+            )
+        return value
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.TELEGRAM_BOT_TOKEN is not None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN)
+
+    def check_channels(self) -> None:
+        """What `serve` needs besides defaults: a channel that is on must be complete."""
+        if self.telegram_enabled and self.TELEGRAM_WEBHOOK_SECRET is None:
+            raise ConfigError(
+                "TELEGRAM_WEBHOOK_SECRET is missing: set 16+ random characters (A-Z a-z 0-9 _ -) "
+                "so forged webhook calls are refused"
+            )
+        if self.whatsapp_enabled:
+            if not self.TWILIO_WHATSAPP_FROM:
+                raise ConfigError("TWILIO_WHATSAPP_FROM is missing, e.g. whatsapp:+14155238886")
+            if not self.PUBLIC_BASE_URL:
+                raise ConfigError(
+                    "PUBLIC_BASE_URL is missing: the https URL Twilio calls, which the "
+                    "X-Twilio-Signature is checked against"
+                )
+        elif self.TWILIO_ACCOUNT_SID or self.TWILIO_AUTH_TOKEN:
+            missing = "TWILIO_AUTH_TOKEN" if self.TWILIO_ACCOUNT_SID else "TWILIO_ACCOUNT_SID"
+            raise ConfigError(f"{missing} is missing (both Twilio settings are needed)")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
-    source = {**_dotenv(Path(".env")), **os.environ} if env is None else env
-    return Settings(
-        flows_dir=Path(source.get("FLOWS_DIR") or DEFAULT_FLOWS),
-        locales_dir=Path(source.get("LOCALES_DIR") or DEFAULT_LOCALES),
-        media_dir=Path(source.get("MEDIA_DIR") or "var/media"),
-        inbox_maildir=Path(source.get("INBOX_MAILDIR") or "var/inbox"),
-    )
+    """Read the settings; a bad one raises ConfigError naming it and saying what is expected."""
+    try:
+        if env is not None:
+            return Settings.model_validate(env)
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]) or "settings"
+            lines.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
+        raise ConfigError("; ".join(lines)) from None

@@ -9,6 +9,8 @@ import pytest
 from bot.engine.flowset import FlowSet
 from bot.loader import load_flowset
 
+pytest_plugins = ["tests.redis_server"]
+
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 WITA
 
 

@@ -45,7 +45,7 @@ from bot.engine.model import (
 from bot.engine.reference import make_reference
 from bot.engine.texts import ENGINE_TEXTS
 
-__all__ = ["ENGINE_TEXTS", "new_session", "step"]
+__all__ = ["ENGINE_TEXTS", "new_session", "step", "wants_photo"]
 
 COMMANDS: dict[str, frozenset[str]] = {
     "menu": frozenset({"menu", "/start", "mulai lagi", "home", "beranda", "menu utama"}),
@@ -75,6 +75,14 @@ DRAFT_STAGES = frozenset({"requirements", "flow", "summary", "edit"})
 
 def new_session(channel: str, chat_id: str, seed: str) -> Session:
     return Session(channel=channel, chat_id=chat_id, seed=seed)
+
+
+def wants_photo(flows: FlowSet, session: Session) -> bool:
+    """True when the conversation is waiting for a photo: only then is media downloaded."""
+    flow = flows.flows.get(session.flow_id or "")
+    if session.stage != "flow" or flow is None or not session.step:
+        return False
+    return flow.has_step(session.step) and flow.step(session.step).kind == "photo"
 
 
 def command_of(text: str) -> str | None:
@@ -427,7 +435,7 @@ def _parse(step: Step, text: str, now: datetime) -> Parsed:
 def _on_photo(ctx: _Ctx, step: Step, event: Event) -> None:
     s = ctx.s
     how = _join(ctx.t(T.HOW_PHOTO), ctx.t(T.HOW_PHOTOS) if step.max_photos > 1 else None)
-    if isinstance(event, PhotoReceived):
+    if isinstance(event, PhotoReceived) and event.media:
         media = [m.to_dict() for m in event.media]
         if step.max_photos == 1 or not step.ask_more:
             kept = media[: step.max_photos]
@@ -446,9 +454,13 @@ def _on_photo(ctx: _Ctx, step: Step, event: Event) -> None:
     word = ""
     if isinstance(event, TextReceived):
         word = normalize(event.text)
+        buttons = {"done": T.DONE, "keep": T.KEEP_PHOTO, "skip": T.SKIP}
+        for value, msgid in buttons.items():
+            if word in (normalize(msgid), normalize(ctx.t(msgid))):
+                word = value  # a keyboard button's label came back as text
     elif isinstance(event, ChoiceMade):
         word = event.value
-    if word in DONE_WORDS or word == "done":
+    if word in DONE_WORDS or word in ("done", "keep"):
         if s.pending:
             _answer(ctx, step, s.pending)
         elif s.answers.get(step.id):

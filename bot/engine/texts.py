@@ -139,6 +139,10 @@ HELP_COMMANDS = (
     "bantuan: bantuan ini\n"
     "bahasa: ganti bahasa (English)"
 )
+SESSION_EXPIRED = (
+    "Percakapan Anda sebelumnya sudah lebih dari {days} hari tidak dilanjutkan, jadi datanya "
+    "sudah dihapus. Kita mulai lagi dari awal."
+)
 FIRST_STEP = "Anda kembali ke awal pengajuan; jawaban Anda tetap tersimpan."
 LANGUAGE_SET = "Bahasa: Bahasa Indonesia."
 CHOOSE_LANGUAGE = "Pilih bahasa:"

@@ -1,0 +1,244 @@
+"""Telegram edge: python-telegram-bot as the Bot API client and update parser, over aiohttp.
+Parses updates into Inbound events and renders actions as messages; never decides the flow."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import aiohttp
+from telegram import (
+    Bot,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+from bot.engine.model import (
+    Action,
+    AskChoice,
+    ChoiceMade,
+    ContactShared,
+    Event,
+    RequestContact,
+    RequestPhoto,
+    SendText,
+    TextReceived,
+    Unsupported,
+)
+from bot.outbound import Outbox, RateLimiter, RetryLater, Transient
+from bot.runtime import Inbound, MediaSource
+from bot.sessions import ChatKey
+
+log = logging.getLogger("wargabot.telegram")
+MAX_TEXT = 4000
+ACCEPTED_DOCUMENTS = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+
+
+class AiohttpRequest(BaseRequest):
+    """PTB's network seam on aiohttp: several times faster than its default httpx client."""
+
+    def __init__(self, connections: int = 64, timeout: float = 10.0) -> None:
+        self._connections = connections
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float:
+        return self._timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._connections)
+            self._session = aiohttp.ClientSession(connector=connector)
+
+    async def shutdown(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        await self.initialize()
+        assert self._session is not None
+        read = read_timeout if isinstance(read_timeout, int | float) else self._timeout
+        timeout = aiohttp.ClientTimeout(total=read + 5, sock_read=read)
+        data: aiohttp.FormData | dict[str, str] | None = None
+        if request_data is not None and request_data.contains_files:
+            form = aiohttp.FormData()
+            for name, value in request_data.json_parameters.items():
+                form.add_field(name, value)
+            for name, (filename, content, mime) in request_data.multipart_data.items():
+                form.add_field(name, content, filename=filename, content_type=mime)
+            data = form
+        elif request_data is not None:
+            data = request_data.json_parameters
+        try:
+            async with self._session.request(method, url, data=data, timeout=timeout) as res:
+                return res.status, await res.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+class WargaBot(Bot):
+    """A Bot that closes its aiohttp sessions even when it was never initialize()d
+    (PTB's shutdown() skips that; the webhook never needs getMe)."""
+
+    def __init__(self, token: str, api_url: str) -> None:
+        self._own_requests = (AiohttpRequest(), AiohttpRequest(connections=1, timeout=40))
+        super().__init__(
+            token,
+            base_url=f"{api_url}/bot",
+            base_file_url=f"{api_url}/file/bot",
+            request=self._own_requests[0],
+            get_updates_request=self._own_requests[1],
+        )
+
+    async def close_requests(self) -> None:
+        await self.shutdown()
+        for request in self._own_requests:
+            await request.shutdown()
+
+
+def make_bot(token: str, api_url: str) -> WargaBot:
+    """A Bot for `{api_url}/bot` and `{api_url}/file/bot`, speaking through aiohttp."""
+    return WargaBot(token, api_url)
+
+
+def _event_of(message: Message) -> tuple[Event | None, tuple[MediaSource, ...]]:
+    if message.photo:
+        largest = message.photo[-1]
+        return None, (MediaSource(largest.file_id, largest.file_size),)
+    if message.document:
+        doc = message.document
+        if (doc.mime_type or "") in ACCEPTED_DOCUMENTS:
+            return None, (MediaSource(doc.file_id, doc.file_size),)
+        return Unsupported("document"), ()
+    if message.contact:
+        return ContactShared(message.contact.phone_number), ()
+    if message.text is not None:
+        return TextReceived(message.text), ()
+    if message.sticker:
+        return Unsupported("sticker"), ()
+    if message.voice or message.audio:
+        return Unsupported("voice"), ()
+    if message.location or message.venue:
+        return Unsupported("location"), ()
+    if message.video or message.video_note or message.animation:
+        return Unsupported("video"), ()
+    return Unsupported("other"), ()
+
+
+def parse_update(data: dict[str, Any], bot: Bot) -> Inbound | None:
+    """An Inbound for a private chat's message or button press; None for what we ignore."""
+    update = Update.de_json(data, bot)
+    if update is None:
+        return None
+    message_id = str(update.update_id)
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat if query.message is not None else None
+        if chat is None or chat.type != "private" or not query.data:
+            return None
+        return Inbound(ChatKey("telegram", str(chat.id)), message_id, ChoiceMade(query.data))
+    message = update.message
+    if message is None or message.chat.type != "private":
+        return None  # edits, channel posts, groups: not conversations with a citizen
+    event, media = _event_of(message)
+    key = ChatKey("telegram", str(message.chat.id))
+    return Inbound(key, message_id, event, media, message.media_group_id)
+
+
+def _keyboard(labels: Sequence[str]) -> ReplyKeyboardMarkup:
+    rows = [[KeyboardButton(label)] for label in labels]
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+
+
+def _chunks(text: str) -> list[str]:
+    out = []
+    while len(text) > MAX_TEXT:
+        cut = text.rfind("\n", 0, MAX_TEXT)
+        cut = cut if cut > 0 else MAX_TEXT
+        out.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*out, text]
+
+
+class TelegramChannel:
+    name = "telegram"
+
+    def __init__(self, bot: WargaBot, per_second: float = 30, chat_interval: float = 1.0) -> None:
+        self.bot = bot
+        self.outbox = Outbox("telegram", RateLimiter(per_second, chat_interval))
+
+    async def fetch(self, source: MediaSource) -> bytes:
+        file = await self._call(lambda: self.bot.get_file(source.handle))
+        return bytes(await self._call(file.download_as_bytearray))
+
+    async def send(self, chat_id: str, actions: Sequence[Action]) -> None:
+        sends: list[Callable[[], Awaitable[object]]] = []
+        for action in actions:
+            text, markup = _render(action)
+            parts = _chunks(text)
+            for i, part in enumerate(parts):
+                mk = markup if i == len(parts) - 1 else None
+                sends.append(self._sender(chat_id, part, mk))
+        self.outbox.submit(chat_id, sends)
+
+    def _sender(
+        self, chat_id: str, text: str, markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+    ) -> Callable[[], Awaitable[object]]:
+        async def send() -> object:
+            return await self._call(
+                lambda: self.bot.send_message(int(chat_id), text, reply_markup=markup)
+            )
+
+        return send
+
+    @staticmethod
+    async def _call(fn: Callable[[], Awaitable[Any]]) -> Any:
+        try:
+            return await fn()
+        except RetryAfter as exc:
+            after = exc.retry_after
+            seconds = after.total_seconds() if hasattr(after, "total_seconds") else float(after)
+            raise RetryLater(seconds) from exc
+        except (TimedOut, NetworkError) as exc:
+            raise Transient(str(exc)) from exc
+
+    async def close(self) -> None:
+        await self.outbox.drain()
+        await asyncio.gather(self.bot.close_requests(), return_exceptions=True)
+
+
+def _render(action: Action) -> tuple[str, ReplyKeyboardMarkup | ReplyKeyboardRemove]:
+    if isinstance(action, AskChoice):
+        return action.text, _keyboard([o.label for o in action.options])
+    if isinstance(action, RequestPhoto):
+        if action.options:
+            return action.text, _keyboard([o.label for o in action.options])
+        return action.text, ReplyKeyboardRemove()
+    if isinstance(action, RequestContact):
+        button = KeyboardButton(action.button, request_contact=True)
+        return action.text, ReplyKeyboardMarkup(
+            [[button]], resize_keyboard=True, one_time_keyboard=True
+        )
+    if isinstance(action, SendText):
+        return action.text, ReplyKeyboardRemove()
+    raise TypeError(f"not a message: {action!r}")

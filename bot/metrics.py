@@ -1,0 +1,30 @@
+"""Prometheus metrics, defined once: messages, latency, refused photos, dossiers, funnels.
+Only definitions live here; the modules that observe things increment them."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+MESSAGES_IN = Counter("wargabot_messages_in_total", "Messages received", ["channel"])
+MESSAGES_OUT = Counter("wargabot_messages_out_total", "Messages sent", ["channel"])
+DUPLICATES = Counter(
+    "wargabot_duplicate_updates_total", "Redelivered messages ignored", ["channel"]
+)
+WEBHOOK_SECONDS = Histogram(
+    "wargabot_webhook_seconds",
+    "Webhook handling time",
+    ["channel"],
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+TURN_SECONDS = Histogram(
+    "wargabot_turn_seconds",
+    "One conversation turn: load, step, save, send",
+    ["channel"],
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+PHOTOS_REFUSED = Counter("wargabot_photos_refused_total", "Photos refused", ["reason"])
+DOSSIERS = Counter("wargabot_dossiers_submitted_total", "Dossiers submitted", ["flow"])
+WEBHOOK_REFUSED = Counter(
+    "wargabot_webhook_refused_total", "Webhook calls refused", ["channel", "reason"]
+)
+SEND_ERRORS = Counter("wargabot_send_errors_total", "Replies that could not be sent", ["channel"])

@@ -1,0 +1,201 @@
+"""The one orchestrator: dedupe -> lock the chat -> load -> fetch media -> engine.step -> save ->
+deliver dossiers -> send replies. Channels only translate; the engine only decides."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot import metrics
+from bot.engine import texts as T
+from bot.engine.flowset import FlowSet
+from bot.engine.model import (
+    Action,
+    Dossier,
+    Event,
+    MediaRef,
+    PhotoReceived,
+    PhotoRejected,
+    SendText,
+    Session,
+    SubmitDossier,
+)
+from bot.engine.step import new_session, step, wants_photo
+from bot.media import Limits, Rejected, intake
+from bot.mediastore import MediaStore
+from bot.sessions import ChatKey, SessionStore, redis_key
+
+log = logging.getLogger("wargabot.runtime")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSource:
+    """A file a channel can fetch: `handle` is the channel's own (file_id, media URL)."""
+
+    handle: str
+    declared_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message as a channel parsed it: an event, or media still to fetch."""
+
+    key: ChatKey
+    message_id: str
+    event: Event | None = None
+    media: tuple[MediaSource, ...] = ()
+    album: str | None = None
+
+
+class Channel(Protocol):
+    name: str
+
+    async def fetch(self, source: MediaSource) -> bytes: ...
+
+    async def send(self, chat_id: str, actions: Sequence[Action]) -> None: ...
+
+
+class Sink(Protocol):
+    def deliver(self, dossier: Dossier) -> object: ...
+
+
+@dataclass
+class Runtime:
+    flows: FlowSet
+    store: SessionStore
+    media: MediaStore
+    inbox: Sink
+    limits: Limits = field(default_factory=Limits)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    session_days: float = 7
+    album_quiet: float = 1.0  # seconds without a new album photo before the album is answered
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def handle(self, inbound: Inbound, channel: Channel) -> bool:
+        """Process one inbound message exactly once; False when it was a redelivery."""
+        key = inbound.key
+        if not await self.store.first_time(key, inbound.message_id):
+            metrics.DUPLICATES.labels(key.channel).inc()
+            return False
+        metrics.MESSAGES_IN.labels(key.channel).inc()
+        try:
+            if inbound.album:
+                await self._album_item(inbound, channel)
+            else:
+                async with self.store.lock(key):
+                    await self._turn(key, channel, lambda s: self._event(inbound, channel, s))
+        except BaseException:
+            await self.store.forget(key, inbound.message_id)  # let the platform redeliver it
+            raise
+        return True
+
+    async def _album_item(self, inbound: Inbound, channel: Channel) -> None:
+        """Photos of one album arrive as separate messages: store each, answer once."""
+        key = inbound.key
+        peek = await self.store.load(key)
+        items: list[dict[str, object]] = []
+        if peek.session is None or not wants_photo(self.flows, peek.session):
+            items.append({"skip": True})
+        else:
+            for source in inbound.media:
+                result = await self.fetch(source, channel)
+                if isinstance(result, PhotoRejected):
+                    items.append({"reject": result.reason})
+                else:
+                    items.append({"ref": result.to_dict()})
+        name = redis_key(key, "album", inbound.album or "")
+        pipe = self.store.redis.pipeline(transaction=False)
+        pipe.rpush(name, *(json.dumps(i) for i in items))
+        pipe.expire(name, 300)
+        count, _ = await pipe.execute()
+        if count == len(items):  # the first of the album schedules the answer
+            task = asyncio.create_task(self._flush_album(key, name, channel))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _flush_album(self, key: ChatKey, name: str, channel: Channel) -> None:
+        last = -1
+        while (count := await self.store.redis.llen(name)) != last:
+            last = count
+            await asyncio.sleep(self.album_quiet)
+        pipe = self.store.redis.pipeline(transaction=True)
+        pipe.lrange(name, 0, -1)
+        pipe.delete(name)
+        raw, _ = await pipe.execute()
+        items = [json.loads(r) for r in raw]
+        refs = tuple(MediaRef.from_dict(i["ref"]) for i in items if "ref" in i)
+        rejects = [str(i["reject"]) for i in items if "reject" in i]
+        event: Event = PhotoReceived(refs)
+        if not refs and rejects:
+            event = PhotoRejected(rejects[0])
+        async with self.store.lock(key):
+            await self._turn(key, channel, lambda s: _ready(event))
+
+    async def drain(self) -> None:
+        """Wait for albums still being gathered (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _turn(
+        self, key: ChatKey, channel: Channel, event_for: Callable[[Session], Awaitable[Event]]
+    ) -> None:
+        started = time.perf_counter()
+        loaded = await self.store.load(key)
+        session = loaded.session or new_session(key.channel, key.chat_id, secrets.token_hex(16))
+        event = await event_for(session)
+        now = self.clock()
+        turn = step(self.flows, session, event, now)
+        actions: list[Action] = []
+        if loaded.expired:
+            days = f"{self.session_days:g}"
+            actions.append(SendText(self.flows.tr(session.lang).t(T.SESSION_EXPIRED, days=days)))
+        for action in turn.actions:
+            if isinstance(action, SubmitDossier):
+                await asyncio.to_thread(self.inbox.deliver, action.dossier)
+                metrics.DOSSIERS.labels(action.dossier.flow_id).inc()
+            else:
+                actions.append(action)
+        if turn.session.stage == "new" and not turn.session.answers:
+            await self.store.delete(key)  # no consent: nothing is kept
+        else:
+            await self.store.save(turn.session)
+        await self.store.touch_inbound(key, now)
+        await channel.send(key.chat_id, actions)
+        metrics.MESSAGES_OUT.labels(key.channel).inc(len(actions))
+        metrics.TURN_SECONDS.labels(key.channel).observe(time.perf_counter() - started)
+
+    async def _event(self, inbound: Inbound, channel: Channel, session: Session) -> Event:
+        if inbound.event is not None:
+            return inbound.event
+        if not wants_photo(self.flows, session):
+            return PhotoReceived(())  # not at a photo step: nothing is downloaded or kept
+        refs = []
+        for source in inbound.media:
+            result = await self.fetch(source, channel)
+            if isinstance(result, PhotoRejected):
+                return result
+            refs.append(result)
+        return PhotoReceived(tuple(refs))
+
+    async def fetch(self, source: MediaSource, channel: Channel) -> MediaRef | PhotoRejected:
+        """Download and clean one file; a refused file becomes the reason the citizen is told."""
+        if source.declared_size is not None and source.declared_size > self.limits.max_bytes:
+            metrics.PHOTOS_REFUSED.labels("too_large").inc()
+            return PhotoRejected("too_large")
+        try:
+            data = await channel.fetch(source)
+            return await intake(data, self.media, self.limits)
+        except Rejected as exc:
+            metrics.PHOTOS_REFUSED.labels(exc.reason).inc()
+            return PhotoRejected(exc.reason)
+
+
+async def _ready(event: Event) -> Event:
+    return event

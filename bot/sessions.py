@@ -1,0 +1,223 @@
+"""Where each chat's Session lives between messages: Redis (or fakeredis in memory), chat locks.
+Storage only, no conversation logic; it must never log personal data (content, chat ids, phones)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import fakeredis
+import redis.asyncio
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockNotOwnedError, WatchError
+
+from bot.engine.model import Session
+
+__all__ = ["ChatBusy", "ChatKey", "LoadResult", "SessionStore", "open_redis", "redis_key"]
+
+log = logging.getLogger("wargabot.sessions")
+
+_fake_server: fakeredis.FakeServer | None = None
+_warned_memory = False
+
+
+def open_redis(url: str | None) -> redis.asyncio.Redis:
+    """A client for REDIS_URL; None, "" or "memory://" give an in-process store lost on restart."""
+    global _fake_server, _warned_memory
+    if not url or url == "memory://":
+        if not _warned_memory:
+            _warned_memory = True
+            log.warning("REDIS_URL is not set: sessions are kept in memory and lost on restart")
+        if _fake_server is None:
+            _fake_server = fakeredis.FakeServer()
+        return fakeredis.FakeAsyncRedis(server=_fake_server, decode_responses=False)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return redis.asyncio.Redis.from_url(
+            url,
+            decode_responses=False,
+            health_check_interval=30,
+            socket_connect_timeout=5,
+            socket_timeout=5,
+        )
+    scheme = url.split("://", 1)[0] if "://" in url else "no scheme"
+    raise ValueError(f"REDIS_URL must be redis://, rediss://, unix:// or memory://, not {scheme}")
+
+
+@dataclass(frozen=True)
+class ChatKey:
+    channel: str
+    chat_id: str
+
+    def __post_init__(self) -> None:
+        if not self.channel or not self.chat_id:
+            raise ValueError("ChatKey needs a channel and a chat id")
+
+    @staticmethod
+    def of(session: Session) -> ChatKey:
+        return ChatKey(session.channel, session.chat_id)
+
+
+def _escape(part: str) -> str:
+    """Percent-escape the characters that would break the hash tag or the `:` separators."""
+    return part.replace("%", "%25").replace("{", "%7B").replace("}", "%7D").replace(":", "%3A")
+
+
+def redis_key(chat: ChatKey, *parts: str) -> str:
+    """`wb:{channel:chat_id}:part...`: every key of one chat shares one Redis Cluster hash tag."""
+    tag = f"{_escape(chat.channel)}:{_escape(chat.chat_id)}"
+    return ":".join(("wb", "{" + tag + "}", *map(_escape, parts)))
+
+
+_LOG_SALT = os.urandom(16)
+
+
+def _anon(chat: ChatKey) -> str:
+    """A pseudonym for logs, keyed per process: never the chat id (on WhatsApp it is a phone)."""
+    return hashlib.blake2b(chat.chat_id.encode(), key=_LOG_SALT, digest_size=5).hexdigest()
+
+
+_COMPRESS_OVER = 1024  # bytes of JSON; smaller sessions stay plain JSON (readable in redis-cli)
+
+
+def _encode(session: Session) -> bytes:
+    raw = session.to_json().encode()
+    packed = zlib.compress(raw, 6) if len(raw) > _COMPRESS_OVER else raw
+    return packed if len(packed) < len(raw) else raw
+
+
+def _decode(data: bytes) -> Session:
+    """Plain JSON starts with `{`; anything else must be a zlib stream (first byte 0x78)."""
+    return Session.from_json(data if data[:1] == b"{" else zlib.decompress(data))
+
+
+class ChatBusy(Exception):
+    """Another message of the same chat held the chat's lock for longer than lock_wait."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    session: Session | None
+    expired: bool  # no session, but this chat had one before: tell the citizen, start over
+
+
+class _Lock(Lock):
+    """redis-py's Lock, released by WATCH/MULTI instead of Lua, so fakeredis needs no lupa."""
+
+    async def do_release(self, expected_token: bytes) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(self.name)
+                if await pipe.get(self.name) != expected_token:
+                    raise LockNotOwnedError("lock no longer owned")
+                pipe.multi()  # type: ignore[no-untyped-call]
+                pipe.delete(self.name)
+                await pipe.execute()
+            except WatchError as e:
+                raise LockNotOwnedError("lock no longer owned") from e
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else value
+
+
+def _ms(d: timedelta) -> int:
+    return max(1, int(d.total_seconds() * 1000))
+
+
+class SessionStore:
+    def __init__(
+        self,
+        redis: redis.asyncio.Redis,
+        ttl: timedelta = timedelta(days=7),
+        known_ttl: timedelta = timedelta(days=180),
+        lock_timeout: timedelta = timedelta(seconds=30),
+        lock_wait: timedelta = timedelta(seconds=10),
+    ) -> None:
+        self.redis = redis
+        self.ttl = ttl
+        self.known_ttl = known_ttl
+        self.lock_timeout = lock_timeout
+        self.lock_wait = lock_wait
+
+    async def load(self, key: ChatKey) -> LoadResult:
+        data, known = await self.redis.mget(redis_key(key, "session"), redis_key(key, "known"))
+        if data is None:
+            return LoadResult(None, expired=known is not None)
+        try:
+            session = _decode(_bytes(data))
+            if ChatKey.of(session) != key:
+                raise ValueError("session belongs to another chat")
+        except Exception as e:  # corrupt or foreign data is no session, never a crash
+            log.warning("unreadable session for chat %s ignored (%s)", _anon(key), type(e).__name__)
+            return LoadResult(None, expired=known is not None)
+        return LoadResult(session, expired=False)
+
+    async def save(self, session: Session) -> None:
+        key = ChatKey.of(session)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(redis_key(key, "session"), _encode(session), px=_ms(self.ttl))
+            pipe.set(redis_key(key, "known"), b"1", px=_ms(self.known_ttl))
+            await pipe.execute()
+
+    async def delete(self, key: ChatKey) -> None:
+        """Forget the conversation (and that there was one, so it isn't reported as expired)."""
+        await self.redis.delete(redis_key(key, "session"), redis_key(key, "known"))
+
+    async def first_time(
+        self, key: ChatKey, message_id: str, ttl: timedelta = timedelta(days=2)
+    ) -> bool:
+        """True the first time a message id is seen for this chat, False on redelivery."""
+        return bool(
+            await self.redis.set(redis_key(key, "seen", message_id), b"1", nx=True, px=_ms(ttl))
+        )
+
+    async def forget(self, key: ChatKey, message_id: str) -> None:
+        """Undo first_time() for a message whose handling failed, so a redelivery is handled."""
+        await self.redis.delete(redis_key(key, "seen", message_id))
+
+    @asynccontextmanager
+    async def lock(self, key: ChatKey) -> AsyncIterator[None]:
+        """Hold the chat for one message: take it BEFORE loading the session, save inside it."""
+        lock = self.redis.lock(
+            redis_key(key, "lock"),
+            timeout=self.lock_timeout.total_seconds(),
+            blocking_timeout=self.lock_wait.total_seconds(),
+            lock_class=_Lock,
+            thread_local=False,
+        )
+        if not await lock.acquire():
+            raise ChatBusy(f"chat {_anon(key)} still busy after {self.lock_wait}")
+        try:
+            yield
+        finally:
+            try:
+                await lock.release()
+            except LockNotOwnedError:
+                log.warning(
+                    "chat %s: lock expired before release (> %s)", _anon(key), self.lock_timeout
+                )
+
+    async def touch_inbound(self, key: ChatKey, when: datetime) -> None:
+        """Remember the citizen's last message (WhatsApp's 24-hour window); `when` must be aware."""
+        if when.tzinfo is None:
+            raise ValueError("touch_inbound needs a timezone-aware datetime")
+        await self.redis.set(
+            redis_key(key, "inbound_at"), when.isoformat().encode(), px=_ms(self.ttl)
+        )
+
+    async def last_inbound(self, key: ChatKey) -> datetime | None:
+        raw = await self.redis.get(redis_key(key, "inbound_at"))
+        return None if raw is None else datetime.fromisoformat(_bytes(raw).decode())
+
+    async def ping(self) -> bool:
+        """For /readyz: True when Redis answers; False on any error, never raises."""
+        try:
+            return bool(await self.redis.ping())
+        except Exception:
+            return False

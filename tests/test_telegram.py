@@ -1,0 +1,339 @@
+"""Telegram end to end: signed webhook posts into the real app, python-telegram-bot's real HTTP
+code against a local fake Bot API, a real redis-server, photos fetched with getFile."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import photo_factory as pf
+from tests.fake_telegram import (
+    FakeTelegram,
+    callback_update,
+    contact_update,
+    document_update,
+    group_text_update,
+    location_update,
+    photo_update,
+    sticker_update,
+    text_update,
+    voice_update,
+)
+from tests.webapp import SECRET, TOKEN, Running, env_for, running
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+
+class Chat:
+    """One synthetic citizen talking to the bot through the webhook."""
+
+    _ids = iter(range(1, 10**9))
+
+    def __init__(self, app: Running, tg: FakeTelegram, chat_id: int) -> None:
+        self.app, self.tg, self.chat_id = app, tg, chat_id
+
+    @staticmethod
+    def next_id() -> int:
+        return next(Chat._ids)
+
+    async def post(self, update: dict[str, Any], secret: str = SECRET) -> int:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        res = await self.app.client.post("/telegram/webhook", json=update, headers=headers)
+        return res.status_code
+
+    async def say(self, text: str) -> list[str]:
+        return await self._turn(text_update(self.next_id(), self.chat_id, text))
+
+    async def photo(self, data: bytes) -> list[str]:
+        file_id = self.tg.add_file(data)
+        return await self._turn(photo_update(self.next_id(), self.chat_id, file_id, len(data)))
+
+    async def _turn(self, update: dict[str, Any]) -> list[str]:
+        before = len(self.tg.texts_to(self.chat_id))
+        assert await self.post(update) == 200
+        await self.app.settle()
+        return self.tg.texts_to(self.chat_id)[before:]
+
+
+@pytest.fixture
+async def tg() -> Any:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+def telegram_env(tmp_path: Path, redis_url: str, tg: FakeTelegram) -> dict[str, str]:
+    return env_for(
+        tmp_path,
+        redis_url,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_URL=tg.url,
+    )
+
+
+GOWA = [
+    "halo",
+    "ya",
+    "1",
+    "mulai",
+    "Nurhayati",
+    "7306015203850002",
+    ("photo", 1),
+    "7306010203150011",
+    ("photo", 2),
+    "sudah",
+    "tidak",
+    ("photo", 3),
+    "selesai",
+    ("photo", 4),
+    "selesai",
+]
+
+
+async def test_a_whole_gowa_application_over_telegram(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        chat = Chat(app, tg, 5551001)
+        for step in GOWA:
+            if isinstance(step, tuple):
+                await chat.photo(pf.jpeg(pf.document(seed=step[1])))
+            else:
+                await chat.say(step)
+        # the phone step offers a share-contact button; the citizen uses it
+        last = tg.sent[-1]
+        assert last["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+        before = len(tg.texts_to(chat.chat_id))
+        update = contact_update(Chat.next_id(), chat.chat_id, "+6285299998888")
+        assert await chat.post(update) == 200
+        await app.settle()
+        summary = tg.texts_to(chat.chat_id)[before:]
+        assert "Nomor HP: 085299998888" in summary[-1]
+        done = await chat.say("Kirim pengajuan")  # the keyboard button's label as text
+        assert "Nomor pengajuan: GWA-" in done[-1]
+    files = list((tmp_path / "inbox" / "new").iterdir())
+    assert len(files) == 1
+    msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    names = [p.get_filename() for p in msg.iter_attachments()]
+    assert names[1:] == [
+        "foto_ktp-1.jpg",
+        "foto_kk-1.jpg",
+        "foto_rumah-1.jpg",
+        "foto_keluarga-1.jpg",
+    ]
+    record = json.loads(next(msg.iter_attachments()).get_payload(decode=True))
+    assert record["channel"] == "telegram" and record["answers"]["nama"]["value"] == "Nurhayati"
+    getfile = [params for method, params in tg.calls if method.lower() == "getfile"]
+    assert len(getfile) == 4  # every photo was downloaded with getFile
+
+
+async def test_choices_are_keyboard_buttons(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        await Chat(app, tg, 5551002).say("halo")
+    keyboard = tg.sent[-1]["reply_markup"]["keyboard"]
+    assert [row[0]["text"] for row in keyboard] == ["Ya, setuju", "Tidak setuju"]
+
+
+async def test_forged_secret_is_refused_and_changes_nothing(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        chat = Chat(app, tg, 5551003)
+        update = text_update(Chat.next_id(), chat.chat_id, "halo")
+        assert await chat.post(update, secret="wrong-secret-000000") == 403
+        res = await app.client.post("/telegram/webhook", json=update)  # no header at all
+        assert res.status_code == 403
+        await app.settle()
+        assert tg.sent == []
+        assert await app.services.store.redis.keys("wb:*") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[]", b'{"no_update_id": 1}', b'{"update_id": "x"}'],
+)
+async def test_malformed_bodies_get_400(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram, body: bytes
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        res = await app.client.post("/telegram/webhook", content=body, headers=HEADERS)
+        assert res.status_code == 400
+
+
+async def test_the_same_update_twice_gets_one_reply(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        chat = Chat(app, tg, 5551004)
+        update = text_update(Chat.next_id(), chat.chat_id, "halo")
+        assert await chat.post(update) == 200
+        assert await chat.post(update) == 200
+        await app.settle()
+    assert len(tg.texts_to(chat.chat_id)) == 2  # greeting + consent question, once
+
+
+async def test_twenty_citizens_at_once_never_see_each_others_answers(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        chats = [Chat(app, tg, 5552000 + i) for i in range(20)]
+
+        async def converse(chat: Chat) -> None:
+            for text in ("halo", "ya", "2", "mulai", "1", f"Warga Nomor {chat.chat_id}"):
+                await chat.post(text_update(Chat.next_id(), chat.chat_id, text))
+
+        await asyncio.gather(*(converse(c) for c in chats))
+        await app.settle()
+        for chat in chats:
+            texts = tg.texts_to(chat.chat_id)
+            assert texts[-1].startswith("Ketik NIK Anda"), texts[-3:]
+            session = (await app.services.store.load(_key(chat.chat_id))).session
+            assert session is not None
+            assert session.answers["nama"] == f"Warga Nomor {chat.chat_id}"
+
+
+def _key(chat_id: int) -> Any:
+    from bot.sessions import ChatKey
+
+    return ChatKey("telegram", str(chat_id))
+
+
+async def _to_house_photos(chat: Chat) -> None:
+    for step in GOWA[:11]:
+        if isinstance(step, tuple):
+            await chat.photo(pf.jpeg(pf.document(seed=step[1])))
+        else:
+            await chat.say(step)
+
+
+async def test_an_album_of_ten_photos_gets_one_reply(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    env = telegram_env(tmp_path, redis_url, tg)
+    async with running(env) as app:
+        app.services.runtime.album_quiet = 0.3
+        chat = Chat(app, tg, 5551005)
+        await _to_house_photos(chat)
+        before = len(tg.texts_to(chat.chat_id))
+        updates = []
+        for i in range(10):
+            file_id = tg.add_file(pf.jpeg(pf.house(seed=i)))
+            updates.append(photo_update(Chat.next_id(), chat.chat_id, file_id, media_group_id="A1"))
+        codes = await asyncio.gather(*(chat.post(u) for u in updates))
+        assert codes == [200] * 10
+        await app.settle()
+        replies = tg.texts_to(chat.chat_id)[before:]
+        assert len(replies) == 1, replies
+        assert replies[0].startswith("Sudah 10 foto, batas untuk langkah ini.")
+        session = (await app.services.store.load(_key(chat.chat_id))).session
+        assert session is not None and len(session.answers["foto_rumah"]) == 10
+
+
+async def test_bad_media_and_unsupported_messages_get_clear_answers(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        chat = Chat(app, tg, 5551006)
+        await _to_house_photos(chat)
+        cases: list[tuple[dict[str, Any], str]] = [
+            (
+                photo_update(Chat.next_id(), chat.chat_id, tg.add_file(pf.png_bomb())),
+                "terlalu besar",
+            ),
+            (photo_update(Chat.next_id(), chat.chat_id, tg.add_file(b"\x00" * 64)), "bukan foto"),
+            (
+                photo_update(
+                    Chat.next_id(), chat.chat_id, tg.add_file(b"x"), file_size=25 * 1024 * 1024
+                ),
+                "File ini terlalu besar",
+            ),
+            (
+                document_update(
+                    Chat.next_id(),
+                    chat.chat_id,
+                    tg.add_file(b"\x89random"),
+                    "image/jpeg",
+                    "a.jpg",
+                    9,
+                ),
+                "bukan foto",
+            ),
+            (
+                photo_update(
+                    Chat.next_id(), chat.chat_id, tg.add_file(pf.jpeg(pf.blurred(pf.house(), 12)))
+                ),
+                "buram",
+            ),
+            (sticker_update(Chat.next_id(), chat.chat_id), "stiker"),
+            (voice_update(Chat.next_id(), chat.chat_id), "pesan suara"),
+            (location_update(Chat.next_id(), chat.chat_id), "lokasi tidak diperlukan"),
+        ]
+        for update, expected in cases:
+            before = len(tg.texts_to(chat.chat_id))
+            assert await chat.post(update) == 200
+            await app.settle()
+            replies = tg.texts_to(chat.chat_id)[before:]
+            assert len(replies) == 1 and expected in replies[0], (expected, replies)
+        session = (await app.services.store.load(_key(chat.chat_id))).session
+        assert session is not None and session.step == "foto_rumah" and not session.pending
+        assert (await app.client.get("/healthz")).status_code == 200  # still running
+
+
+async def test_group_messages_and_foreign_buttons_are_ignored(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        chat = Chat(app, tg, 5551007)
+        assert await chat.post(group_text_update(Chat.next_id(), chat.chat_id, "halo")) == 200
+        await app.settle()
+        assert tg.sent == []
+        assert await chat.post(callback_update(Chat.next_id(), chat.chat_id, "ya")) == 200
+        await app.settle()
+        assert len(tg.texts_to(chat.chat_id)) == 2  # a new chat is greeted, nothing crashes
+
+
+async def test_photos_are_only_downloaded_when_a_photo_is_asked(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        chat = Chat(app, tg, 5551008)
+        await chat.say("halo")
+        replies = await chat.photo(pf.jpeg(pf.document()))
+        assert replies[0].startswith("Mohon pilih 1 bila setuju")  # still the consent question
+    assert not [m for m, _ in tg.calls if m.lower() == "getfile"]
+    assert not (tmp_path / "media").exists() or not list((tmp_path / "media").rglob("*.jpg"))
+
+
+async def test_a_429_from_telegram_is_retried_after_its_delay(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        tg.fail_next("sendMessage", status=429, retry_after=1)
+        chat = Chat(app, tg, 5551009)
+        await chat.say("halo")
+    attempts = [p for m, p in tg.calls if m.lower() == "sendmessage"]
+    assert len(attempts) == 3  # the refused one, then both messages
+    assert len(tg.texts_to(chat.chat_id)) == 2
+
+
+async def test_health_readiness_and_metrics(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        await Chat(app, tg, 5551010).say("halo")
+        assert (await app.client.get("/healthz")).text == "ok"
+        assert (await app.client.get("/readyz")).status_code == 200
+        body = (await app.client.get("/metrics")).text
+        assert 'wargabot_messages_in_total{channel="telegram"}' in body
+    down = env_for(tmp_path, "redis://127.0.0.1:1/0")
+    async with running(down) as app:
+        assert (await app.client.get("/readyz")).status_code == 503

@@ -1,0 +1,53 @@
+"""Runs the real web app in-process for tests: settings from a dict, the lifespan started and
+stopped like `wargabot serve` does, requests through httpx's ASGI transport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+
+from bot.app import create_app
+from bot.config import load_settings
+from bot.services import Services
+
+TOKEN = "123456:" + "A" * 35
+SECRET = "s3cret-webhook-token-123"
+PUBLIC = "https://bot.example.org"
+
+
+def env_for(tmp: Path, redis_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        "REDIS_URL": redis_url,
+        "MEDIA_DIR": str(tmp / "media"),
+        "INBOX_MAILDIR": str(tmp / "inbox"),
+        "PUBLIC_BASE_URL": PUBLIC,
+        "TELEGRAM_RATE_PER_SECOND": "10000",
+        "TELEGRAM_CHAT_INTERVAL": "0",
+    }
+    env.update(extra)
+    return env
+
+
+class Running:
+    def __init__(self, client: httpx.AsyncClient, services: Services) -> None:
+        self.client = client
+        self.services = services
+
+    async def settle(self) -> None:
+        """Wait until albums are answered and every reply has been sent."""
+        await self.services.runtime.drain()
+        for channel in (self.services.telegram, self.services.whatsapp):
+            if channel is not None:
+                await channel.outbox.drain()
+
+
+@asynccontextmanager
+async def running(env: dict[str, str]) -> AsyncIterator[Running]:
+    app = create_app(load_settings(env))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
+            yield Running(client, app.state.services)
