@@ -70,6 +70,13 @@ def parser() -> argparse.ArgumentParser:
     bsub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
     eng = bsub.add_parser("engine", help="engine steps per second for a text answer (one core)")
     eng.add_argument("--seconds", type=float, default=3.0, help="how long to measure (default 3)")
+    load = bsub.add_parser(
+        "load", help="updates/s, latency, Redis bytes and memory of a running `wargabot serve`"
+    )
+    load.add_argument("--seconds", type=float, default=10.0, help="each phase (default 10)")
+    load.add_argument("--rate", type=float, default=500.0, help="offered updates/s (default 500)")
+    load.add_argument("--concurrency", type=int, default=32, help="in flight (default 32)")
+    load.add_argument("--chats", type=int, default=2000, help="distinct chats (default 2000)")
     return p
 
 
@@ -125,6 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(mermaid(flows.flows[args.flow]))
         return 0
+    if args.command == "bench" and args.bench_command == "load":
+        from bot.loadgen import run as run_load
+
+        run_load(args.seconds, args.rate, args.concurrency, args.chats)
+        return 0
     if args.command == "bench":
         from bot.bench import bench_engine
 
@@ -162,7 +174,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
         app,
         host=host or settings.HOST,
         port=port or settings.PORT,
-        log_level="info",
+        log_level=settings.LOG_LEVEL,
         access_log=False,
         proxy_headers=False,
     )

@@ -4,7 +4,7 @@ Every setting has an embedded default, so `wargabot chat` and `wargabot serve` s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
 
     HOST: str = "127.0.0.1"
+    LOG_LEVEL: Literal["debug", "info", "warning", "error"] = "info"
     PORT: Port = 8080
     REDIS_URL: str = ""
     SESSION_TTL_DAYS: float = Field(default=7, gt=0)

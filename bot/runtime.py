@@ -30,6 +30,7 @@ from bot.engine.model import (
 from bot.engine.step import new_session, step, wants_photo
 from bot.media import Limits, Rejected, intake
 from bot.mediastore import MediaStore
+from bot.outbound import Transient
 from bot.sessions import ChatKey, SessionStore, redis_key
 
 log = logging.getLogger("wargabot.runtime")
@@ -165,8 +166,7 @@ class Runtime:
         if turn.session.stage == "new" and not turn.session.answers:
             await self.store.delete(key)  # no consent: nothing is kept
         else:
-            await self.store.save(turn.session)
-        await self.store.touch_inbound(key, now)
+            await self.store.save(turn.session, inbound_at=now)
         await channel.send(key.chat_id, actions)
         metrics.MESSAGES_OUT.labels(key.channel).inc(len(actions))
         metrics.TURN_SECONDS.labels(key.channel).observe(time.perf_counter() - started)
@@ -195,6 +195,10 @@ class Runtime:
         except Rejected as exc:
             metrics.PHOTOS_REFUSED.labels(exc.reason).inc()
             return PhotoRejected(exc.reason)
+        except Transient as exc:
+            log.warning("a %s file could not be fetched: %s", channel.name, exc)
+            metrics.PHOTOS_REFUSED.labels("unavailable").inc()
+            return PhotoRejected("unavailable")
 
 
 async def _ready(event: Event) -> Event:

@@ -3,6 +3,7 @@ Storage only, no conversation logic; it must never log personal data (content, c
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
@@ -43,7 +44,7 @@ def open_redis(url: str | None) -> redis.asyncio.Redis:
             decode_responses=False,
             health_check_interval=30,
             socket_connect_timeout=5,
-            socket_timeout=5,
+            max_connections=1024,
         )
     scheme = url.split("://", 1)[0] if "://" in url else "no scheme"
     raise ValueError(f"REDIS_URL must be redis://, rediss://, unix:// or memory://, not {scheme}")
@@ -126,6 +127,12 @@ def _bytes(value: bytes | str) -> bytes:
     return value.encode() if isinstance(value, str) else value
 
 
+def _iso(when: datetime) -> bytes:
+    if when.tzinfo is None:
+        raise ValueError("times stored for a chat must be timezone-aware")
+    return when.isoformat().encode()
+
+
 def _ms(d: timedelta) -> int:
     return max(1, int(d.total_seconds() * 1000))
 
@@ -158,11 +165,14 @@ class SessionStore:
             return LoadResult(None, expired=known is not None)
         return LoadResult(session, expired=False)
 
-    async def save(self, session: Session) -> None:
+    async def save(self, session: Session, inbound_at: datetime | None = None) -> None:
+        """Store the session (and the time of the citizen's message) in one round trip."""
         key = ChatKey.of(session)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(redis_key(key, "session"), _encode(session), px=_ms(self.ttl))
             pipe.set(redis_key(key, "known"), b"1", px=_ms(self.known_ttl))
+            if inbound_at is not None:
+                pipe.set(redis_key(key, "inbound_at"), _iso(inbound_at), px=_ms(self.ttl))
             await pipe.execute()
 
     async def delete(self, key: ChatKey) -> None:
@@ -188,7 +198,8 @@ class SessionStore:
             redis_key(key, "lock"),
             timeout=self.lock_timeout.total_seconds(),
             blocking_timeout=self.lock_wait.total_seconds(),
-            lock_class=_Lock,
+            # real Redis releases with its Lua script in one round trip; fakeredis has no Lua
+            lock_class=_Lock if isinstance(self.redis, fakeredis.FakeAsyncRedis) else Lock,
             thread_local=False,
         )
         if not await lock.acquire():
@@ -207,9 +218,7 @@ class SessionStore:
         """Remember the citizen's last message (WhatsApp's 24-hour window); `when` must be aware."""
         if when.tzinfo is None:
             raise ValueError("touch_inbound needs a timezone-aware datetime")
-        await self.redis.set(
-            redis_key(key, "inbound_at"), when.isoformat().encode(), px=_ms(self.ttl)
-        )
+        await self.redis.set(redis_key(key, "inbound_at"), _iso(when), px=_ms(self.ttl))
 
     async def last_inbound(self, key: ChatKey) -> datetime | None:
         raw = await self.redis.get(redis_key(key, "inbound_at"))
@@ -218,6 +227,6 @@ class SessionStore:
     async def ping(self) -> bool:
         """For /readyz: True when Redis answers; False on any error, never raises."""
         try:
-            return bool(await self.redis.ping())
+            return bool(await asyncio.wait_for(self.redis.ping(), timeout=5))
         except Exception:
             return False

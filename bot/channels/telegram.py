@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -17,9 +18,11 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from telegram.warnings import PTBUserWarning
 
+from bot.channels.compose import combine
 from bot.engine.model import (
     Action,
     AskChoice,
@@ -37,6 +40,8 @@ from bot.runtime import Inbound, MediaSource
 from bot.sessions import ChatKey
 
 log = logging.getLogger("wargabot.telegram")
+# sendMessage goes through do_api_request on purpose (no Message object built per reply)
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 MAX_TEXT = 4000
 ACCEPTED_DOCUMENTS = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 
@@ -188,12 +193,15 @@ class TelegramChannel:
         self.outbox = Outbox("telegram", RateLimiter(per_second, chat_interval))
 
     async def fetch(self, source: MediaSource) -> bytes:
-        file = await self._call(lambda: self.bot.get_file(source.handle))
-        return bytes(await self._call(file.download_as_bytearray))
+        try:
+            file = await self._call(lambda: self.bot.get_file(source.handle))
+            return bytes(await self._call(file.download_as_bytearray))
+        except TelegramError as exc:  # e.g. the file is gone or too big for the Bot API
+            raise Transient(f"getFile failed: {exc}") from exc
 
     async def send(self, chat_id: str, actions: Sequence[Action]) -> None:
         sends: list[Callable[[], Awaitable[object]]] = []
-        for action in actions:
+        for action in combine(actions, MAX_TEXT):
             text, markup = _render(action)
             parts = _chunks(text)
             for i, part in enumerate(parts):
@@ -204,10 +212,13 @@ class TelegramChannel:
     def _sender(
         self, chat_id: str, text: str, markup: ReplyKeyboardMarkup | ReplyKeyboardRemove | None
     ) -> Callable[[], Awaitable[object]]:
+        params: dict[str, object] = {"chat_id": int(chat_id), "text": text}
+        if markup is not None:
+            params["reply_markup"] = markup
+
         async def send() -> object:
-            return await self._call(
-                lambda: self.bot.send_message(int(chat_id), text, reply_markup=markup)
-            )
+            # the raw result: building a PTB Message from every reply is most of a turn's CPU
+            return await self._call(lambda: self.bot.do_api_request("sendMessage", params))
 
         return send
 

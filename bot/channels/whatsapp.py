@@ -14,6 +14,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot.channels.compose import combine
 from bot.engine.model import (
     Action,
     AskChoice,
@@ -21,7 +22,6 @@ from bot.engine.model import (
     RequestContact,
     RequestPhoto,
     SendText,
-    SubmitDossier,
     TextReceived,
     Unsupported,
 )
@@ -166,9 +166,7 @@ class WhatsAppChannel:
 
     async def send(self, chat_id: str, actions: Sequence[Action]) -> None:
         sends: list[Callable[[], Awaitable[object]]] = []
-        for action in actions:
-            if isinstance(action, SubmitDossier):
-                continue
+        for action in combine(actions, MAX_BODY):
             for part in split(render(action)):
                 sends.append(self._sender(chat_id, part))
         self.outbox.submit(chat_id, sends)

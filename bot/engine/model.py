@@ -72,7 +72,15 @@ class Unsupported:
 
 Event = TextReceived | ChoiceMade | PhotoReceived | ContactShared | PhotoRejected | Unsupported
 
-REJECT_REASONS = ("format", "too_large", "too_many_pixels", "too_small", "too_dark", "blurry")
+REJECT_REASONS = (
+    "format",
+    "too_large",
+    "too_many_pixels",
+    "too_small",
+    "too_dark",
+    "blurry",
+    "unavailable",
+)
 
 # --- actions: what to do ----------------------------------------------------------------------
 

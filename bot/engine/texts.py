@@ -95,6 +95,7 @@ REJECTED_BLURRY = (
     "Foto buram. Pegang HP dengan mantap, sentuh layar di bagian dokumen supaya fokus, lalu foto "
     "dan kirim lagi."
 )
+REJECTED_UNAVAILABLE = "Maaf, file itu tidak bisa saya ambil. Mohon kirim sekali lagi."
 UNSUPPORTED_STICKER = "Maaf, saya tidak bisa membaca stiker."
 UNSUPPORTED_VOICE = "Maaf, saya belum bisa mendengarkan pesan suara. Mohon ketik jawabannya."
 UNSUPPORTED_LOCATION = "Terima kasih, tetapi lokasi tidak diperlukan."
@@ -168,6 +169,7 @@ REJECTED = {
     "too_small": REJECTED_TOO_SMALL,
     "too_dark": REJECTED_TOO_DARK,
     "blurry": REJECTED_BLURRY,
+    "unavailable": REJECTED_UNAVAILABLE,
 }
 UNSUPPORTED = {
     "sticker": UNSUPPORTED_STICKER,

@@ -1,0 +1,219 @@
+"""WhatsApp end to end: signed Twilio form posts into the real app, twilio-python's REST client
+against a local fake Twilio (messages, media with its redirect, deletion), a real redis-server."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.channels.whatsapp import EMPTY_TWIML
+from tests import photo_factory as pf
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, new_sid, signature
+from tests.webapp import PUBLIC, Running, env_for, running
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+URL = f"{PUBLIC}/whatsapp/webhook"
+SENDER = "whatsapp:+14155238886"
+
+
+@pytest.fixture
+async def tw() -> Any:
+    async with FakeTwilio() as fake:
+        yield fake
+
+
+def whatsapp_env(tmp_path: Path, redis_url: str, tw: FakeTwilio) -> dict[str, str]:
+    return env_for(
+        tmp_path,
+        redis_url,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_WHATSAPP_FROM=SENDER,
+        TWILIO_API_URL=tw.url,
+        TWILIO_RATE_PER_SECOND="1000",
+    )
+
+
+class Citizen:
+    def __init__(self, app: Running, tw: FakeTwilio, phone: str) -> None:
+        self.app, self.tw, self.phone = app, tw, phone
+        self.to = f"whatsapp:{phone}"
+
+    async def post(self, params: dict[str, str], sign: bool = True) -> Any:
+        headers = {"X-Twilio-Signature": signature(AUTH_TOKEN, URL, params) if sign else "x"}
+        return await self.app.client.post("/whatsapp/webhook", data=params, headers=headers)
+
+    async def send(
+        self, body: str = "", media: tuple[tuple[str, str], ...] = (), **extra: str
+    ) -> list[str]:
+        before = len(self.tw.bodies_to(self.to))
+        params = self.tw.form_for(new_sid("SM"), self.phone, body, media=media, **extra)
+        res = await self.post(params)
+        assert res.status_code == 200 and res.text == EMPTY_TWIML
+        await self.app.settle()
+        return self.tw.bodies_to(self.to)[before:]
+
+    async def photo(self, data: bytes, content_type: str = "image/jpeg", **kw: int) -> list[str]:
+        msid = new_sid("MM")
+        url = self.tw.add_media(msid, data, content_type, **kw)
+        before = len(self.tw.bodies_to(self.to))
+        params = self.tw.form_for(msid, self.phone, "", media=((url, content_type),))
+        res = await self.post(params)
+        assert res.status_code == 200
+        await self.app.settle()
+        return self.tw.bodies_to(self.to)[before:]
+
+
+MAKASSAR: list[str | tuple[str, int]] = [
+    "halo",
+    "iya",
+    "2",
+    "1",
+    "1",
+    "Siti Aminah",
+    "7371014506900001",
+    "7371010203150007",
+    ("photo", 1),
+    "2",
+    "belum",
+    ("photo", 2),
+    "0812 3456 7890",
+    "Puskesmas Kassi-Kassi",
+]
+
+
+async def test_a_whole_makassar_application_over_whatsapp(
+    tmp_path: Path, redis_url: str, tw: FakeTwilio
+) -> None:
+    async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
+        citizen = Citizen(app, tw, "+6281234567001")
+        for step in MAKASSAR:
+            if isinstance(step, tuple):
+                await citizen.photo(pf.jpeg(pf.document(seed=step[1])), not_found_first=1)
+            else:
+                await citizen.send(step)
+        summary = tw.bodies_to(citizen.to)[-1]
+        assert "1. Kirim pengajuan\n2. Ubah jawaban atau foto" in summary  # numbered choices
+        done = await citizen.send("1")
+        assert "Nomor pengajuan: MKS-" in done[0]
+    assert len(tw.deleted) == 2  # Twilio's copies of both photos were deleted once stored
+    assert tw.redirect_auth_seen is False  # credentials never followed the redirect
+    files = list((tmp_path / "inbox" / "new").iterdir())
+    msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    names = [p.get_filename() for p in msg.iter_attachments()]
+    assert names[1:] == ["foto_kk-1.jpg", "sktm-1.jpg"]
+    assert all(body for body in tw.bodies_to(citizen.to))
+    assert {m["From"] for m in tw.sent} == {SENDER}
+
+
+async def test_forged_signature_is_refused_and_changes_nothing(
+    tmp_path: Path, redis_url: str, tw: FakeTwilio
+) -> None:
+    async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
+        citizen = Citizen(app, tw, "+6281234567002")
+        params = tw.form_for(new_sid("SM"), citizen.phone, "halo")
+        assert (await citizen.post(params, sign=False)).status_code == 403
+        tampered = dict(params, Body="batal")
+        headers = {"X-Twilio-Signature": signature(AUTH_TOKEN, URL, params)}
+        res = await app.client.post("/whatsapp/webhook", data=tampered, headers=headers)
+        assert res.status_code == 403
+        await app.settle()
+        assert tw.sent == []
+        assert await app.services.store.redis.keys("wb:*") == []
+
+
+async def test_signature_holds_behind_a_reverse_proxy(
+    tmp_path: Path, redis_url: str, tw: FakeTwilio
+) -> None:
+    """Twilio signs the public URL; the app sees another host, and checks PUBLIC_BASE_URL."""
+    async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
+        citizen = Citizen(app, tw, "+6281234567003")
+        params = tw.form_for(new_sid("SM"), citizen.phone, "halo")
+        headers = {
+            "X-Twilio-Signature": signature(AUTH_TOKEN, URL, params),
+            "Host": "10.0.0.5:8080",
+        }
+        res = await app.client.post(
+            "http://10.0.0.5:8080/whatsapp/webhook", data=params, headers=headers
+        )
+        assert res.status_code == 200
+        await app.settle()
+        assert len(tw.bodies_to(citizen.to)) == 1  # greeting and consent: one message
+
+
+async def test_the_same_message_twice_gets_one_reply(
+    tmp_path: Path, redis_url: str, tw: FakeTwilio
+) -> None:
+    async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
+        citizen = Citizen(app, tw, "+6281234567004")
+        params = tw.form_for(new_sid("SM"), citizen.phone, "halo")
+        assert (await citizen.post(params)).status_code == 200
+        assert (await citizen.post(params)).status_code == 200
+        await app.settle()
+        assert len(tw.bodies_to(citizen.to)) == 1  # greeting and consent: one message
+
+
+async def test_malformed_posts_get_400(tmp_path: Path, redis_url: str, tw: FakeTwilio) -> None:
+    async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
+        params = {"Body": "halo"}  # no MessageSid, no From
+        headers = {"X-Twilio-Signature": signature(AUTH_TOKEN, URL, params)}
+        res = await app.client.post("/whatsapp/webhook", data=params, headers=headers)
+        assert res.status_code == 400
+
+
+async def test_media_from_another_host_is_never_fetched(
+    tmp_path: Path, redis_url: str, tw: FakeTwilio
+) -> None:
+    async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
+        citizen = Citizen(app, tw, "+6281234567005")
+        for text in MAKASSAR[:8]:
+            assert isinstance(text, str)
+            await citizen.send(text)
+        evil = (("http://127.0.0.1:1/steal.jpg", "image/jpeg"),)
+        replies = await citizen.send("", media=evil)
+        assert replies[0].startswith("Maaf, file itu tidak bisa saya ambil.")
+        session = (await app.services.store.load(_key(citizen.to))).session
+        assert session is not None and session.step == "foto_kk"
+
+
+def _key(to: str) -> Any:
+    from bot.sessions import ChatKey
+
+    return ChatKey("whatsapp", to)
+
+
+async def test_unsupported_and_bad_media_get_clear_answers(
+    tmp_path: Path, redis_url: str, tw: FakeTwilio
+) -> None:
+    async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
+        citizen = Citizen(app, tw, "+6281234567006")
+        for text in MAKASSAR[:8]:
+            assert isinstance(text, str)
+            await citizen.send(text)
+        assert "terlalu besar" in (await citizen.photo(pf.png_bomb(), "image/png"))[0]
+        assert "bukan foto" in (await citizen.photo(b"\x00" * 100))[0]
+        voice = new_sid("MM")
+        url = tw.add_media(voice, b"OggS fake", "audio/ogg")
+        params = tw.form_for(voice, citizen.phone, "", media=((url, "audio/ogg"),))
+        assert (await citizen.post(params)).status_code == 200
+        await app.settle()
+        assert "pesan suara" in tw.bodies_to(citizen.to)[-1]
+        replies = await citizen.send(
+            "", Latitude="-5.14", Longitude="119.43", MessageType="location"
+        )
+        assert "lokasi tidak diperlukan" in replies[0]
+        session = (await app.services.store.load(_key(citizen.to))).session
+        assert session is not None and session.step == "foto_kk"
+
+
+async def test_last_inbound_time_is_kept_for_the_24_hour_window(
+    tmp_path: Path, redis_url: str, tw: FakeTwilio
+) -> None:
+    async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
+        citizen = Citizen(app, tw, "+6281234567007")
+        await citizen.send("halo")
+        assert await app.services.store.last_inbound(_key(citizen.to)) is not None
