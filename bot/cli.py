@@ -170,6 +170,17 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     except ConfigError as exc:
         print(f"wargabot: bad setting: {exc}", file=sys.stderr)
         return 2
+    if settings.WEB_WORKERS > 1:  # each worker process builds its own app from the settings
+        uvicorn.run(
+            "bot.app:create_app",
+            factory=True,
+            workers=settings.WEB_WORKERS,
+            host=host or settings.HOST,
+            port=port or settings.PORT,
+            log_level=settings.LOG_LEVEL,
+            access_log=False,
+        )
+        return 0
     uvicorn.run(
         app,
         host=host or settings.HOST,

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
 
     HOST: str = "127.0.0.1"
     LOG_LEVEL: Literal["debug", "info", "warning", "error"] = "info"
+    WEB_WORKERS: int = Field(default=1, ge=1, le=64)
     PORT: Port = 8080
     REDIS_URL: str = ""
     SESSION_TTL_DAYS: float = Field(default=7, gt=0)

@@ -194,6 +194,7 @@ def run(seconds: float, rate: float, concurrency: int, chats: int) -> None:
             "HOST": "127.0.0.1",
             "PORT": str(wport),
             "LOG_LEVEL": "warning",
+            "WEB_WORKERS": os.environ.get("WEB_WORKERS", "1"),
         }
         server = None
         sink = subprocess.Popen(

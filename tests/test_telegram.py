@@ -337,3 +337,30 @@ async def test_health_readiness_and_metrics(
     down = env_for(tmp_path, "redis://127.0.0.1:1/0")
     async with running(down) as app:
         assert (await app.client.get("/readyz")).status_code == 503
+
+
+async def test_a_citizen_returning_after_expiry_is_told_and_starts_over(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    env = telegram_env(tmp_path, redis_url, tg)
+    env["SESSION_TTL_DAYS"] = str(1.0 / 86400)  # one second
+    async with running(env) as app:
+        chat = Chat(app, tg, 5551011)
+        await chat.say("halo")
+        await chat.say("ya")
+        await asyncio.sleep(1.5)
+        replies = await chat.say("2")
+        assert replies[0].startswith("Percakapan Anda sebelumnya sudah lebih dari")
+        assert "Apakah Anda setuju" in replies[-1]  # greeted again, from the start
+
+
+async def test_a_citizen_returning_before_expiry_resumes(
+    tmp_path: Path, redis_url: str, tg: FakeTelegram
+) -> None:
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        chat = Chat(app, tg, 5551012)
+        for text in ("halo", "ya", "2", "mulai", "1"):
+            await chat.say(text)
+    async with running(telegram_env(tmp_path, redis_url, tg)) as app:
+        replies = await Chat(app, tg, 5551012).say("Siti Aminah")
+        assert replies[-1].startswith("Ketik NIK Anda")
