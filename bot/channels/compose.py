@@ -11,6 +11,17 @@ from bot.engine.model import Action, AskChoice, RequestContact, RequestPhoto, Se
 Message = SendText | AskChoice | RequestPhoto | RequestContact
 
 
+def split(text: str, limit: int) -> list[str]:
+    """A text too long for one message, cut at line breaks where possible."""
+    out = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        out.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*out, text]
+
+
 def combine(actions: Sequence[Action], limit: int) -> list[Message]:
     """Each text joins the message after it when the two fit in `limit` characters."""
     out: list[Message] = []

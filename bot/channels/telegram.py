@@ -22,7 +22,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.compose import combine
+from bot.channels.compose import combine, split
 from bot.engine.model import (
     Action,
     AskChoice,
@@ -175,16 +175,6 @@ def _keyboard(labels: Sequence[str]) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
 
 
-def _chunks(text: str) -> list[str]:
-    out = []
-    while len(text) > MAX_TEXT:
-        cut = text.rfind("\n", 0, MAX_TEXT)
-        cut = cut if cut > 0 else MAX_TEXT
-        out.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return [*out, text]
-
-
 class TelegramChannel:
     name = "telegram"
 
@@ -203,7 +193,7 @@ class TelegramChannel:
         sends: list[Callable[[], Awaitable[object]]] = []
         for action in combine(actions, MAX_TEXT):
             text, markup = _render(action)
-            parts = _chunks(text)
+            parts = split(text, MAX_TEXT)
             for i, part in enumerate(parts):
                 mk = markup if i == len(parts) - 1 else None
                 sends.append(self._sender(chat_id, part, mk))

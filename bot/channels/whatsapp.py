@@ -14,7 +14,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.compose import combine
+from bot.channels.compose import combine, split
 from bot.engine.model import (
     Action,
     AskChoice,
@@ -83,16 +83,6 @@ def render(action: Action) -> str:
     if isinstance(action, SendText | RequestPhoto | RequestContact):
         return action.text
     raise TypeError(f"not a message: {action!r}")
-
-
-def split(text: str) -> list[str]:
-    out = []
-    while len(text) > MAX_BODY:
-        cut = text.rfind("\n", 0, MAX_BODY)
-        cut = cut if cut > 0 else MAX_BODY
-        out.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return [*out, text]
 
 
 class WhatsAppChannel:
@@ -167,7 +157,7 @@ class WhatsAppChannel:
     async def send(self, chat_id: str, actions: Sequence[Action]) -> None:
         sends: list[Callable[[], Awaitable[object]]] = []
         for action in combine(actions, MAX_BODY):
-            for part in split(render(action)):
+            for part in split(render(action), MAX_BODY):
                 sends.append(self._sender(chat_id, part))
         self.outbox.submit(chat_id, sends)
 
