@@ -31,7 +31,7 @@ from bot.engine.step import new_session, step, wants_photo
 from bot.media import Limits, Rejected, intake
 from bot.mediastore import MediaStore
 from bot.outbound import Transient
-from bot.sessions import ChatKey, SessionStore, redis_key
+from bot.sessions import ChatKey, LoadResult, SessionStore, redis_key
 
 log = logging.getLogger("wargabot.runtime")
 
@@ -82,20 +82,33 @@ class Runtime:
     async def handle(self, inbound: Inbound, channel: Channel) -> bool:
         """Process one inbound message exactly once; False when it was a redelivery."""
         key = inbound.key
-        if not await self.store.first_time(key, inbound.message_id):
-            metrics.DUPLICATES.labels(key.channel).inc()
-            return False
+        if inbound.album:
+            if not await self.store.first_time(key, inbound.message_id):
+                return self._duplicate(key)
+            try:
+                await self._album_item(inbound, channel)
+            except BaseException:
+                await self.store.forget(key, inbound.message_id)  # let it be redelivered
+                raise
+            return True
+        claim = await self.store.claim(key, inbound.message_id)  # dedupe, lock, load
+        if claim is None:
+            return self._duplicate(key)
         metrics.MESSAGES_IN.labels(key.channel).inc()
         try:
-            if inbound.album:
-                await self._album_item(inbound, channel)
-            else:
-                async with self.store.lock(key):
-                    await self._turn(key, channel, lambda s: self._event(inbound, channel, s))
+            session, now = await self._turn(
+                key, channel, claim.loaded, lambda s: self._event(inbound, channel, s)
+            )
+            await self.store.finish(claim, session, inbound_at=now)  # save, release
         except BaseException:
+            await self.store.abandon(claim)
             await self.store.forget(key, inbound.message_id)  # let the platform redeliver it
             raise
         return True
+
+    def _duplicate(self, key: ChatKey) -> bool:
+        metrics.DUPLICATES.labels(key.channel).inc()
+        return False
 
     async def _album_item(self, inbound: Inbound, channel: Channel) -> None:
         """Photos of one album arrive as separate messages: store each, answer once."""
@@ -136,8 +149,14 @@ class Runtime:
         event: Event = PhotoReceived(refs)
         if not refs and rejects:
             event = PhotoRejected(rejects[0])
+        metrics.MESSAGES_IN.labels(key.channel).inc()
         async with self.store.lock(key):
-            await self._turn(key, channel, lambda s: _ready(event))
+            loaded = await self.store.load(key)
+            session, now = await self._turn(key, channel, loaded, lambda s: _ready(event))
+            if session is None:
+                await self.store.delete(key)
+            else:
+                await self.store.save(session, inbound_at=now)
 
     async def drain(self) -> None:
         """Wait for albums still being gathered (tests, shutdown)."""
@@ -145,10 +164,15 @@ class Runtime:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def _turn(
-        self, key: ChatKey, channel: Channel, event_for: Callable[[Session], Awaitable[Event]]
-    ) -> None:
+        self,
+        key: ChatKey,
+        channel: Channel,
+        loaded: LoadResult,
+        event_for: Callable[[Session], Awaitable[Event]],
+    ) -> tuple[Session | None, datetime]:
+        """One engine step; the replies are queued (in order) before the chat is released.
+        Returns the session to save, or None when nothing may be kept (no consent)."""
         started = time.perf_counter()
-        loaded = await self.store.load(key)
         session = loaded.session or new_session(key.channel, key.chat_id, secrets.token_hex(16))
         event = await event_for(session)
         now = self.clock()
@@ -163,13 +187,12 @@ class Runtime:
                 metrics.DOSSIERS.labels(action.dossier.flow_id).inc()
             else:
                 actions.append(action)
-        if turn.session.stage == "new" and not turn.session.answers:
-            await self.store.delete(key)  # no consent: nothing is kept
-        else:
-            await self.store.save(turn.session, inbound_at=now)
         await channel.send(key.chat_id, actions)
         metrics.MESSAGES_OUT.labels(key.channel).inc(len(actions))
         metrics.TURN_SECONDS.labels(key.channel).observe(time.perf_counter() - started)
+        if turn.session.stage == "new" and not turn.session.answers:
+            return None, now  # no consent: nothing is kept
+        return turn.session, now
 
     async def _event(self, inbound: Inbound, channel: Channel, session: Session) -> Event:
         if inbound.event is not None:

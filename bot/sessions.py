@@ -7,6 +7,8 @@ import asyncio
 import hashlib
 import logging
 import os
+import time
+import uuid
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -97,6 +99,9 @@ def _decode(data: bytes) -> Session:
     return Session.from_json(data if data[:1] == b"{" else zlib.decompress(data))
 
 
+SEEN_TTL = timedelta(days=2)  # how long a message id is remembered for dedupe
+
+
 class ChatBusy(Exception):
     """Another message of the same chat held the chat's lock for longer than lock_wait."""
 
@@ -105,6 +110,15 @@ class ChatBusy(Exception):
 class LoadResult:
     session: Session | None
     expired: bool  # no session, but this chat had one before: tell the citizen, start over
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One message's hold on its chat: the lock token, and the session as the lock found it."""
+
+    key: ChatKey
+    token: bytes
+    loaded: LoadResult
 
 
 class _Lock(Lock):
@@ -151,9 +165,17 @@ class SessionStore:
         self.known_ttl = known_ttl
         self.lock_timeout = lock_timeout
         self.lock_wait = lock_wait
+        # real Redis releases a lock with redis-py's Lua script; fakeredis has no Lua
+        fake = isinstance(redis, fakeredis.FakeAsyncRedis)
+        self._release_script = None if fake else redis.register_script(Lock.LUA_RELEASE_SCRIPT)
 
     async def load(self, key: ChatKey) -> LoadResult:
         data, known = await self.redis.mget(redis_key(key, "session"), redis_key(key, "known"))
+        return self._result(key, data, known)
+
+    def _result(
+        self, key: ChatKey, data: bytes | str | None, known: bytes | str | None
+    ) -> LoadResult:
         if data is None:
             return LoadResult(None, expired=known is not None)
         try:
@@ -175,13 +197,76 @@ class SessionStore:
                 pipe.set(redis_key(key, "inbound_at"), _iso(inbound_at), px=_ms(self.ttl))
             await pipe.execute()
 
+    # --- the hot path: two round trips per message --------------------------------------------
+
+    async def claim(self, key: ChatKey, message_id: str) -> Claim | None:
+        """Dedupe, lock the chat and load its session in one round trip when the chat is free
+        (the load runs right after our lock in the same pipeline). None for a redelivery."""
+        token = uuid.uuid4().hex.encode()
+        lock = redis_key(key, "lock")
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(redis_key(key, "seen", message_id), b"1", nx=True, px=_ms(SEEN_TTL))
+            pipe.set(lock, token, nx=True, px=_ms(self.lock_timeout))
+            pipe.mget(redis_key(key, "session"), redis_key(key, "known"))
+            first, locked, (data, known) = await pipe.execute()
+        if not first:
+            if locked:
+                await self._release(lock, token)
+            return None
+        if not locked:  # another message of this chat is being handled: wait for it
+            await self._wait_for(key, lock, token)
+            data, known = await self.redis.mget(redis_key(key, "session"), redis_key(key, "known"))
+        return Claim(key, token, self._result(key, data, known))
+
+    async def finish(
+        self, claim: Claim, session: Session | None, inbound_at: datetime | None = None
+    ) -> None:
+        """Save the session (None: delete it) and release the chat in one round trip."""
+        key, lock = claim.key, redis_key(claim.key, "lock")
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if session is None:
+                pipe.delete(redis_key(key, "session"), redis_key(key, "known"))
+            else:
+                pipe.set(redis_key(key, "session"), _encode(session), px=_ms(self.ttl))
+                pipe.set(redis_key(key, "known"), b"1", px=_ms(self.known_ttl))
+            if inbound_at is not None:
+                pipe.set(redis_key(key, "inbound_at"), _iso(inbound_at), px=_ms(self.ttl))
+            if self._release_script is not None:  # queued in the pipeline, not run yet
+                await self._release_script(keys=[lock], args=[claim.token], client=pipe)
+            await pipe.execute()
+        if self._release_script is None:
+            await self._release(lock, claim.token)
+
+    async def abandon(self, claim: Claim) -> None:
+        """Release the chat without saving (the message failed)."""
+        await self._release(redis_key(claim.key, "lock"), claim.token)
+
+    async def _wait_for(self, key: ChatKey, lock: str, token: bytes) -> None:
+        deadline = time.monotonic() + self.lock_wait.total_seconds()
+        while not await self.redis.set(lock, token, nx=True, px=_ms(self.lock_timeout)):
+            if time.monotonic() > deadline:
+                raise ChatBusy(f"chat {_anon(key)} still busy after {self.lock_wait}")
+            await asyncio.sleep(0.01)
+
+    async def _release(self, lock: str, token: bytes) -> None:
+        if self._release_script is not None:
+            await self._release_script(keys=[lock], args=[token])
+            return
+        async with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(lock)
+                if await pipe.get(lock) == token:
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.delete(lock)
+                    await pipe.execute()
+            except WatchError:
+                log.warning("a chat lock expired before it was released")
+
     async def delete(self, key: ChatKey) -> None:
         """Forget the conversation (and that there was one, so it isn't reported as expired)."""
         await self.redis.delete(redis_key(key, "session"), redis_key(key, "known"))
 
-    async def first_time(
-        self, key: ChatKey, message_id: str, ttl: timedelta = timedelta(days=2)
-    ) -> bool:
+    async def first_time(self, key: ChatKey, message_id: str, ttl: timedelta = SEEN_TTL) -> bool:
         """True the first time a message id is seen for this chat, False on redelivery."""
         return bool(
             await self.redis.set(redis_key(key, "seen", message_id), b"1", nx=True, px=_ms(ttl))

@@ -352,3 +352,57 @@ async def test_forget_lets_a_failed_message_be_handled_again(redis_url: str) -> 
     await store.forget(key, "42")
     assert await store.first_time(key, "42")
     await store.redis.aclose()
+
+
+# --- the hot path: claim / finish ------------------------------------------------------------
+
+
+async def test_claim_loads_and_finish_saves_and_releases(store: SessionStore) -> None:
+
+    key = ChatKey("telegram", "4242")
+    claim = await store.claim(key, "m1")
+    assert claim is not None and claim.loaded == LoadResult(None, expired=False)
+    session = new_session("telegram", "4242", "00" * 16)
+    await store.finish(claim, session, inbound_at=datetime.now(UTC))
+    again = await store.claim(key, "m2")  # the lock was released, the session is there
+    assert again is not None and again.loaded.session is not None
+    assert again.loaded.session.to_json() == session.to_json()
+    assert await store.last_inbound(key) is not None
+    await store.finish(again, None)  # None: nothing may be kept
+    assert await store.load(key) == LoadResult(None, expired=False)
+
+
+async def test_claim_of_a_redelivery_is_none_and_leaves_the_chat_free(
+    store: SessionStore,
+) -> None:
+    key = ChatKey("telegram", "4243")
+    claim = await store.claim(key, "m1")
+    assert claim is not None
+    await store.abandon(claim)
+    assert await store.claim(key, "m1") is None
+    assert await store.claim(key, "m2") is not None  # not left locked by the redelivery
+
+
+async def test_a_second_claim_waits_for_the_first(store: SessionStore) -> None:
+
+    key = ChatKey("telegram", "4244")
+    first = await store.claim(key, "m1")
+    assert first is not None
+    second_task = asyncio.create_task(store.claim(key, "m2"))
+    await asyncio.sleep(0.1)
+    assert not second_task.done()  # waiting for the chat
+    session = new_session("telegram", "4244", "00" * 16)
+    session.answers["nama"] = "Siti"
+    await store.finish(first, session)
+    second = await asyncio.wait_for(second_task, 5)
+    assert second is not None and second.loaded.session is not None
+    assert second.loaded.session.answers == {"nama": "Siti"}  # it sees the first one's save
+    await store.abandon(second)
+
+
+async def test_a_claim_gives_up_with_chat_busy(store: SessionStore) -> None:
+    key = ChatKey("telegram", "4245")
+    held = await store.claim(key, "m1")
+    assert held is not None
+    with pytest.raises(ChatBusy):
+        await store.claim(key, "m2")  # lock_wait is 2 s in this fixture
