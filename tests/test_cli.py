@@ -86,3 +86,19 @@ def test_bench_engine_reports_steps_per_second(capsys: pytest.CaptureFixture[str
     assert main(["bench", "engine", "--seconds", "0.05"]) == 0
     out = capsys.readouterr().out
     assert "text answer (name)" in out and "steps/s" in out
+
+
+def test_engine_steps_write_no_log_lines(caplog: pytest.LogCaptureFixture) -> None:
+    """transitions logs each state change at INFO; served at INFO, that floods the log."""
+    import logging
+
+    from bot.bench import _session_at
+    from bot.engine.model import TextReceived
+    from bot.engine.step import step
+    from bot.loader import load_flowset
+    from tests.conftest import NOW
+
+    flows = load_flowset()
+    with caplog.at_level(logging.INFO):
+        step(flows, _session_at(flows, "makassar-kis-pbi", "nama"), TextReceived("Siti"), NOW)
+    assert [r.getMessage() for r in caplog.records] == []

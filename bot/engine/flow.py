@@ -3,9 +3,10 @@ Pure data and validation; reading files is loader.py's job."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 FlowId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=60)]
@@ -128,16 +129,16 @@ class Flow(_Strict):
     service: Service
     steps: tuple[Step, ...] = Field(min_length=1)
 
-    _index: dict[str, Step] = PrivateAttr(default_factory=dict)
-
-    def model_post_init(self, __context: object) -> None:
-        self._index.update({s.id: s for s in self.steps})
+    @cached_property
+    def index(self) -> dict[str, Step]:
+        """Steps by id (a plain dict lookup: this is on every engine step's path)."""
+        return {s.id: s for s in self.steps}
 
     def step(self, step_id: str) -> Step:
-        return self._index[step_id]
+        return self.index[step_id]
 
     def has_step(self, step_id: str) -> bool:
-        return step_id in self._index
+        return step_id in self.index
 
     def default_next(self, step_id: str) -> str:
         """The step below this one, skipping `end` steps; the summary after the last."""

@@ -3,12 +3,17 @@ The machine only decides where an answer leads; it keeps no conversation of its 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from transitions import EventData, Machine
 
 from bot.engine.flow import SUMMARY, Flow
+
+# transitions logs every state change at INFO; a conversation step is not a log event (and the
+# lines cost more CPU than the step itself)
+logging.getLogger("transitions").setLevel(logging.WARNING)
 
 REQUIREMENTS = "requirements"
 SUBMITTED = "submitted"

@@ -184,7 +184,10 @@ class Session:
     updated_at: datetime | None = None
 
     def copy(self) -> Session:
-        new = dataclasses.replace(self)
+        """A copy the engine may change (answers and pending are copied, values shared)."""
+        new = object.__new__(Session)
+        for name in _SESSION_FIELDS:
+            object.__setattr__(new, name, getattr(self, name))
         new.answers = dict(self.answers)
         new.pending = list(self.pending)
         return new
@@ -204,6 +207,9 @@ class Session:
             if d.get(k):
                 d[k] = datetime.fromisoformat(d[k])
         return Session(**d)
+
+
+_SESSION_FIELDS = tuple(f.name for f in dataclasses.fields(Session))
 
 
 @dataclass(frozen=True, slots=True)
