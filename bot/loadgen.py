@@ -147,11 +147,38 @@ class Load:
         return result
 
 
+def _tree(pid: int) -> list[int]:
+    """The server and its worker processes."""
+    pids = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server and its workers."""
+    total = 0.0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    total = 0.0
+    for p in _tree(pid):
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 async def _redis_per_session(url: str) -> tuple[int, float]:
@@ -224,10 +251,13 @@ async def _bench(
                     await asyncio.sleep(0.1)
         load = Load(f"http://127.0.0.1:{wport}/telegram/webhook", chats)
         await load.closed(2.0, conc)  # warm-up: every chat gets a session
+        cpu = _cpu_seconds(pid)
         top = await load.closed(seconds, conc)
+        cpu_per_update = (_cpu_seconds(pid) - cpu) / max(top.sent, 1) * 1000
         fixed = await load.open(seconds, rate)
         sessions, per_chat = await _redis_per_session(f"redis://127.0.0.1:{rport}/0")
-        print(f"load: {chats} chats, Telegram-shaped text updates, wargabot serve on 1 process")
+        workers = os.environ.get("WEB_WORKERS", "1")
+        print(f"load: {chats} chats, Telegram-shaped text updates, {workers} server worker(s)")
         print(
             f"  sustained ({conc} in flight): {top.sent / top.seconds:,.0f} updates/s, "
             f"p50 {top.pct(0.5):.1f} ms, p99 {top.pct(0.99):.1f} ms, errors {top.errors}"
@@ -237,5 +267,6 @@ async def _bench(
             f"{fixed.sent / fixed.seconds:,.0f} updates/s, "
             f"p50 {fixed.pct(0.5):.1f} ms, p99 {fixed.pct(0.99):.1f} ms, errors {fixed.errors}"
         )
+        print(f"  server CPU per update: {cpu_per_update:.2f} ms (all workers)")
         print(f"  Redis: {sessions} sessions, {per_chat:,.0f} bytes per chat (all its keys)")
-        print(f"  server resident memory: {_rss_mb(pid):,.0f} MB")
+        print(f"  server resident memory: {_rss_mb(pid):,.0f} MB (all workers)")
