@@ -32,7 +32,7 @@ def _services(request: Request) -> Services:
 
 
 def _refuse(channel: str, reason: str, status: int) -> Response:
-    metrics.WEBHOOK_REFUSED.labels(channel, reason).inc()
+    metrics.child(metrics.WEBHOOK_REFUSED, channel, reason).inc()
     return PlainTextResponse(reason, status_code=status)
 
 
@@ -54,7 +54,7 @@ async def telegram_webhook(request: Request) -> Response:
         return _refuse("telegram", "malformed", 400)
     if inbound is not None:
         await services.runtime.handle(inbound, channel)
-    metrics.WEBHOOK_SECONDS.labels("telegram").observe(time.perf_counter() - started)
+    metrics.child(metrics.WEBHOOK_SECONDS, "telegram").observe(time.perf_counter() - started)
     return Response(status_code=200)
 
 
@@ -79,7 +79,7 @@ async def whatsapp_webhook(request: Request) -> Response:
         return _refuse("whatsapp", "malformed", 400)
     inbound = parse_form(params)
     task = BackgroundTask(services.runtime.handle, inbound, channel) if inbound else None
-    metrics.WEBHOOK_SECONDS.labels("whatsapp").observe(time.perf_counter() - started)
+    metrics.child(metrics.WEBHOOK_SECONDS, "whatsapp").observe(time.perf_counter() - started)
     return Response(EMPTY_TWIML, media_type="application/xml", background=task)
 
 

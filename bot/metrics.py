@@ -3,7 +3,10 @@ Only definitions live here; the modules that observe things increment them."""
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 from prometheus_client import Counter, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 
 MESSAGES_IN = Counter("wargabot_messages_in_total", "Messages received", ["channel"])
 MESSAGES_OUT = Counter("wargabot_messages_out_total", "Messages sent", ["channel"])
@@ -28,3 +31,15 @@ WEBHOOK_REFUSED = Counter(
     "wargabot_webhook_refused_total", "Webhook calls refused", ["channel", "reason"]
 )
 SEND_ERRORS = Counter("wargabot_send_errors_total", "Replies that could not be sent", ["channel"])
+
+M = TypeVar("M", bound=MetricWrapperBase)
+_children: dict[tuple[int, tuple[str, ...]], MetricWrapperBase] = {}
+
+
+def child(metric: M, *labels: str) -> M:
+    """metric.labels(*labels), looked up once: labels() validates and locks on every call."""
+    key = (id(metric), labels)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = metric.labels(*labels)
+    return cast(M, found)

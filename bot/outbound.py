@@ -36,17 +36,16 @@ class RateLimiter:
     def __post_init__(self) -> None:
         self._next = 0.0
         self._chat_next: dict[str, float] = {}
-        self._lock = asyncio.Lock()
 
     async def wait(self, chat_id: str) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next, self._chat_next.get(chat_id, 0.0))
-            self._next = slot + 1.0 / self.per_second
-            if self.chat_interval:
-                self._chat_next[chat_id] = slot + self.chat_interval
-                if len(self._chat_next) > 10_000:
-                    self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+        # no lock needed: nothing awaits between reading and booking the slot
+        now = time.monotonic()
+        slot = max(now, self._next, self._chat_next.get(chat_id, 0.0))
+        self._next = slot + 1.0 / self.per_second
+        if self.chat_interval:
+            self._chat_next[chat_id] = slot + self.chat_interval
+            if len(self._chat_next) > 10_000:
+                self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
         if slot > now:
             await asyncio.sleep(slot - now)
 
@@ -104,7 +103,7 @@ class Outbox:
             except Exception:
                 log.exception("send failed for good on %s", self.channel)
                 break
-        metrics.SEND_ERRORS.labels(self.channel).inc()
+        metrics.child(metrics.SEND_ERRORS, self.channel).inc()
 
     async def drain(self) -> None:
         """Wait until every queued send has been attempted (tests, shutdown)."""

@@ -94,7 +94,7 @@ class Runtime:
         claim = await self.store.claim(key, inbound.message_id)  # dedupe, lock, load
         if claim is None:
             return self._duplicate(key)
-        metrics.MESSAGES_IN.labels(key.channel).inc()
+        metrics.child(metrics.MESSAGES_IN, key.channel).inc()
         try:
             session, now = await self._turn(
                 key, channel, claim.loaded, lambda s: self._event(inbound, channel, s)
@@ -107,7 +107,7 @@ class Runtime:
         return True
 
     def _duplicate(self, key: ChatKey) -> bool:
-        metrics.DUPLICATES.labels(key.channel).inc()
+        metrics.child(metrics.DUPLICATES, key.channel).inc()
         return False
 
     async def _album_item(self, inbound: Inbound, channel: Channel) -> None:
@@ -149,7 +149,7 @@ class Runtime:
         event: Event = PhotoReceived(refs)
         if not refs and rejects:
             event = PhotoRejected(rejects[0])
-        metrics.MESSAGES_IN.labels(key.channel).inc()
+        metrics.child(metrics.MESSAGES_IN, key.channel).inc()
         async with self.store.lock(key):
             loaded = await self.store.load(key)
             session, now = await self._turn(key, channel, loaded, lambda s: _ready(event))
@@ -184,12 +184,12 @@ class Runtime:
         for action in turn.actions:
             if isinstance(action, SubmitDossier):
                 await asyncio.to_thread(self.inbox.deliver, action.dossier)
-                metrics.DOSSIERS.labels(action.dossier.flow_id).inc()
+                metrics.child(metrics.DOSSIERS, action.dossier.flow_id).inc()
             else:
                 actions.append(action)
         await channel.send(key.chat_id, actions)
-        metrics.MESSAGES_OUT.labels(key.channel).inc(len(actions))
-        metrics.TURN_SECONDS.labels(key.channel).observe(time.perf_counter() - started)
+        metrics.child(metrics.MESSAGES_OUT, key.channel).inc(len(actions))
+        metrics.child(metrics.TURN_SECONDS, key.channel).observe(time.perf_counter() - started)
         if turn.session.stage == "new" and not turn.session.answers:
             return None, now  # no consent: nothing is kept
         return turn.session, now
@@ -210,17 +210,17 @@ class Runtime:
     async def fetch(self, source: MediaSource, channel: Channel) -> MediaRef | PhotoRejected:
         """Download and clean one file; a refused file becomes the reason the citizen is told."""
         if source.declared_size is not None and source.declared_size > self.limits.max_bytes:
-            metrics.PHOTOS_REFUSED.labels("too_large").inc()
+            metrics.child(metrics.PHOTOS_REFUSED, "too_large").inc()
             return PhotoRejected("too_large")
         try:
             data = await channel.fetch(source)
             return await intake(data, self.media, self.limits)
         except Rejected as exc:
-            metrics.PHOTOS_REFUSED.labels(exc.reason).inc()
+            metrics.child(metrics.PHOTOS_REFUSED, exc.reason).inc()
             return PhotoRejected(exc.reason)
         except Transient as exc:
             log.warning("a %s file could not be fetched: %s", channel.name, exc)
-            metrics.PHOTOS_REFUSED.labels("unavailable").inc()
+            metrics.child(metrics.PHOTOS_REFUSED, "unavailable").inc()
             return PhotoRejected("unavailable")
 
 

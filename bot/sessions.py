@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import fakeredis
 import redis.asyncio
@@ -73,8 +74,12 @@ def _escape(part: str) -> str:
 
 def redis_key(chat: ChatKey, *parts: str) -> str:
     """`wb:{channel:chat_id}:part...`: every key of one chat shares one Redis Cluster hash tag."""
-    tag = f"{_escape(chat.channel)}:{_escape(chat.chat_id)}"
-    return ":".join(("wb", "{" + tag + "}", *map(_escape, parts)))
+    return ":".join((_prefix(chat), *map(_escape, parts)))
+
+
+@lru_cache(maxsize=4096)
+def _prefix(chat: ChatKey) -> str:
+    return "wb:{" + f"{_escape(chat.channel)}:{_escape(chat.chat_id)}" + "}"
 
 
 _LOG_SALT = os.urandom(16)
