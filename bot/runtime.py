@@ -77,7 +77,11 @@ class Runtime:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     session_days: float = 7
     album_quiet: float = 1.0  # seconds without a new album photo before the album is answered
+    decoding: int = 2  # images decoded at once: a 40-megapixel photo needs ~150 MB while decoded
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._decode_slots = asyncio.Semaphore(self.decoding)
 
     async def handle(self, inbound: Inbound, channel: Channel) -> bool:
         """Process one inbound message exactly once; False when it was a redelivery."""
@@ -135,6 +139,12 @@ class Runtime:
             task.add_done_callback(self._tasks.discard)
 
     async def _flush_album(self, key: ChatKey, name: str, channel: Channel) -> None:
+        try:
+            await self._answer_album(key, name, channel)
+        except Exception:
+            log.exception("an album could not be answered")
+
+    async def _answer_album(self, key: ChatKey, name: str, channel: Channel) -> None:
         last = -1
         while (count := await self.store.redis.llen(name)) != last:
             last = count
@@ -214,7 +224,8 @@ class Runtime:
             return PhotoRejected("too_large")
         try:
             data = await channel.fetch(source)
-            return await intake(data, self.media, self.limits)
+            async with self._decode_slots:
+                return await intake(data, self.media, self.limits)
         except Rejected as exc:
             metrics.child(metrics.PHOTOS_REFUSED, exc.reason).inc()
             return PhotoRejected(exc.reason)
