@@ -19,7 +19,7 @@ from functools import lru_cache
 import fakeredis
 import redis.asyncio
 from redis.asyncio.lock import Lock
-from redis.exceptions import LockNotOwnedError, WatchError
+from redis.exceptions import WatchError
 
 from bot.engine.model import Session
 
@@ -124,22 +124,6 @@ class Claim:
     key: ChatKey
     token: bytes
     loaded: LoadResult
-
-
-class _Lock(Lock):
-    """redis-py's Lock, released by WATCH/MULTI instead of Lua, so fakeredis needs no lupa."""
-
-    async def do_release(self, expected_token: bytes) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            try:
-                await pipe.watch(self.name)
-                if await pipe.get(self.name) != expected_token:
-                    raise LockNotOwnedError("lock no longer owned")
-                pipe.multi()  # type: ignore[no-untyped-call]
-                pipe.delete(self.name)
-                await pipe.execute()
-            except WatchError as e:
-                raise LockNotOwnedError("lock no longer owned") from e
 
 
 def _bytes(value: bytes | str) -> bytes:
@@ -247,6 +231,7 @@ class SessionStore:
         await self._release(redis_key(claim.key, "lock"), claim.token)
 
     async def _wait_for(self, key: ChatKey, lock: str, token: bytes) -> None:
+        """Take the chat's lock, waiting up to lock_wait for the message that holds it."""
         deadline = time.monotonic() + self.lock_wait.total_seconds()
         while not await self.redis.set(lock, token, nx=True, px=_ms(self.lock_timeout)):
             if time.monotonic() > deadline:
@@ -254,18 +239,22 @@ class SessionStore:
             await asyncio.sleep(0.01)
 
     async def _release(self, lock: str, token: bytes) -> None:
+        """Delete the lock if it is still ours: Lua on real Redis, WATCH/MULTI on fakeredis."""
         if self._release_script is not None:
-            await self._release_script(keys=[lock], args=[token])
-            return
-        async with self.redis.pipeline(transaction=True) as pipe:
-            try:
-                await pipe.watch(lock)
-                if await pipe.get(lock) == token:
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.delete(lock)
-                    await pipe.execute()
-            except WatchError:
-                log.warning("a chat lock expired before it was released")
+            released = await self._release_script(keys=[lock], args=[token])
+        else:
+            released = 0
+            async with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(lock)
+                    if await pipe.get(lock) == token:
+                        pipe.multi()  # type: ignore[no-untyped-call]
+                        pipe.delete(lock)
+                        released = (await pipe.execute())[0]
+                except WatchError:
+                    pass
+        if not released:
+            log.warning("a chat lock expired before release (> %s)", self.lock_timeout)
 
     async def delete(self, key: ChatKey) -> None:
         """Forget the conversation (and that there was one, so it isn't reported as expired)."""
@@ -284,25 +273,12 @@ class SessionStore:
     @asynccontextmanager
     async def lock(self, key: ChatKey) -> AsyncIterator[None]:
         """Hold the chat for one message: take it BEFORE loading the session, save inside it."""
-        lock = self.redis.lock(
-            redis_key(key, "lock"),
-            timeout=self.lock_timeout.total_seconds(),
-            blocking_timeout=self.lock_wait.total_seconds(),
-            # real Redis releases with its Lua script in one round trip; fakeredis has no Lua
-            lock_class=_Lock if isinstance(self.redis, fakeredis.FakeAsyncRedis) else Lock,
-            thread_local=False,
-        )
-        if not await lock.acquire():
-            raise ChatBusy(f"chat {_anon(key)} still busy after {self.lock_wait}")
+        lock, token = redis_key(key, "lock"), uuid.uuid4().hex.encode()
+        await self._wait_for(key, lock, token)
         try:
             yield
         finally:
-            try:
-                await lock.release()
-            except LockNotOwnedError:
-                log.warning(
-                    "chat %s: lock expired before release (> %s)", _anon(key), self.lock_timeout
-                )
+            await self._release(lock, token)
 
     async def touch_inbound(self, key: ChatKey, when: datetime) -> None:
         """Remember the citizen's last message (WhatsApp's 24-hour window); `when` must be aware."""
