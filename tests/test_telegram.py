@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from bot.engine.model import Session
+from bot.sessions import ChatKey
 from tests import photo_factory as pf
 from tests.fake_telegram import (
     FakeTelegram,
@@ -47,6 +49,10 @@ class Chat:
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
         res = await self.app.client.post("/telegram/webhook", json=update, headers=headers)
         return res.status_code
+
+    async def session(self) -> Session | None:
+        key = ChatKey("telegram", str(self.chat_id))
+        return (await self.app.services.store.load(key)).session
 
     async def say(self, text: str) -> list[str]:
         return await self._turn(text_update(self.next_id(), self.chat_id, text))
@@ -196,15 +202,9 @@ async def test_twenty_citizens_at_once_never_see_each_others_answers(
         for chat in chats:
             texts = tg.texts_to(chat.chat_id)
             assert texts[-1].startswith("Ketik NIK Anda"), texts[-3:]
-            session = (await app.services.store.load(_key(chat.chat_id))).session
+            session = await chat.session()
             assert session is not None
             assert session.answers["nama"] == f"Warga Nomor {chat.chat_id}"
-
-
-def _key(chat_id: int) -> Any:
-    from bot.sessions import ChatKey
-
-    return ChatKey("telegram", str(chat_id))
 
 
 async def _to_house_photos(chat: Chat) -> None:
@@ -234,7 +234,7 @@ async def test_an_album_of_ten_photos_gets_one_reply(
         replies = tg.texts_to(chat.chat_id)[before:]
         assert len(replies) == 1, replies
         assert replies[0].startswith("Sudah 10 foto, batas untuk langkah ini.")
-        session = (await app.services.store.load(_key(chat.chat_id))).session
+        session = await chat.session()
         assert session is not None and len(session.answers["foto_rumah"]) == 10
 
 
@@ -283,7 +283,7 @@ async def test_bad_media_and_unsupported_messages_get_clear_answers(
             await app.settle()
             replies = tg.texts_to(chat.chat_id)[before:]
             assert len(replies) == 1 and expected in replies[0], (expected, replies)
-        session = (await app.services.store.load(_key(chat.chat_id))).session
+        session = await chat.session()
         assert session is not None and session.step == "foto_rumah" and not session.pending
         assert (await app.client.get("/healthz")).status_code == 200  # still running
 

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from bot.channels.whatsapp import EMPTY_TWIML
+from bot.engine.model import Session
+from bot.sessions import ChatKey
 from tests import photo_factory as pf
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, new_sid, signature
 from tests.webapp import PUBLIC, Running, env_for, running
@@ -56,6 +58,19 @@ class Citizen:
         assert res.status_code == 200 and res.text == EMPTY_TWIML
         await self.app.settle()
         return self.tw.bodies_to(self.to)[before:]
+
+    @property
+    def key(self) -> ChatKey:
+        return ChatKey("whatsapp", self.to)
+
+    async def session(self) -> Session | None:
+        return (await self.app.services.store.load(self.key)).session
+
+    async def reach_kk_photo(self) -> None:
+        """Answer every Makassar question up to the KK photo."""
+        for text in MAKASSAR[: MAKASSAR.index(("photo", 1))]:
+            assert isinstance(text, str)
+            await self.send(text)
 
     async def photo(self, data: bytes, content_type: str = "image/jpeg", **kw: int) -> list[str]:
         msid = new_sid("MM")
@@ -170,20 +185,12 @@ async def test_media_from_another_host_is_never_fetched(
 ) -> None:
     async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
         citizen = Citizen(app, tw, "+6281234567005")
-        for text in MAKASSAR[:8]:
-            assert isinstance(text, str)
-            await citizen.send(text)
+        await citizen.reach_kk_photo()
         evil = (("http://127.0.0.1:1/steal.jpg", "image/jpeg"),)
         replies = await citizen.send("", media=evil)
         assert replies[0].startswith("Maaf, file itu tidak bisa saya ambil.")
-        session = (await app.services.store.load(_key(citizen.to))).session
+        session = await citizen.session()
         assert session is not None and session.step == "foto_kk"
-
-
-def _key(to: str) -> Any:
-    from bot.sessions import ChatKey
-
-    return ChatKey("whatsapp", to)
 
 
 async def test_unsupported_and_bad_media_get_clear_answers(
@@ -191,9 +198,7 @@ async def test_unsupported_and_bad_media_get_clear_answers(
 ) -> None:
     async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
         citizen = Citizen(app, tw, "+6281234567006")
-        for text in MAKASSAR[:8]:
-            assert isinstance(text, str)
-            await citizen.send(text)
+        await citizen.reach_kk_photo()
         assert "terlalu besar" in (await citizen.photo(pf.png_bomb(), "image/png"))[0]
         assert "bukan foto" in (await citizen.photo(b"\x00" * 100))[0]
         voice = new_sid("MM")
@@ -206,7 +211,7 @@ async def test_unsupported_and_bad_media_get_clear_answers(
             "", Latitude="-5.14", Longitude="119.43", MessageType="location"
         )
         assert "lokasi tidak diperlukan" in replies[0]
-        session = (await app.services.store.load(_key(citizen.to))).session
+        session = await citizen.session()
         assert session is not None and session.step == "foto_kk"
 
 
@@ -216,4 +221,4 @@ async def test_last_inbound_time_is_kept_for_the_24_hour_window(
     async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
         citizen = Citizen(app, tw, "+6281234567007")
         await citizen.send("halo")
-        assert await app.services.store.last_inbound(_key(citizen.to)) is not None
+        assert await app.services.store.last_inbound(citizen.key) is not None
