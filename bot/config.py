@@ -3,9 +3,12 @@ Every setting has an embedded default, so `wargabot chat` and `wargabot serve` s
 
 from __future__ import annotations
 
+import os
+import socket
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +58,26 @@ class Settings(BaseSettings):
     TWILIO_RATE_PER_SECOND: float = Field(default=1, gt=0)
     TWILIO_DELETE_MEDIA: bool = True
 
+    # Where completed dossiers go (several sinks at once; each is on when its setting is set).
+    INBOX_MAILDIR_ENABLED: bool = True
+    SMTP_URL: SecretStr | None = None
+    SMTP_CA_FILE: Path | None = None
+    SMTP_MAX_MESSAGE_MB: float = Field(default=20, gt=0)
+    INBOX_EMAIL_TO: str = ""
+    INBOX_EMAIL_FROM: str = "wargabot@localhost"
+    STAFF_TELEGRAM_CHAT_ID: str = ""
+    INBOX_WEBHOOK_URL: str = ""
+    INBOX_WEBHOOK_SECRET: SecretStr | None = None
+
+    # The durable outbox and its worker.
+    RUN_WORKER: bool = True
+    WORKER_NAME: str = ""
+    OUTBOX_CONCURRENCY: int = Field(default=4, ge=1, le=64)
+    OUTBOX_RETRY_BASE_SECONDS: float = Field(default=10, gt=0)
+    OUTBOX_RETRY_MAX_SECONDS: float = Field(default=1800, gt=0)
+    OUTBOX_GIVE_UP_HOURS: float = Field(default=48, gt=0)
+    OUTBOX_CLAIM_IDLE_SECONDS: float = Field(default=60, gt=0)
+
     @field_validator("TELEGRAM_API_URL", "TWILIO_API_URL")
     @classmethod
     def _api_url(cls, value: str, info: object) -> str:
@@ -71,6 +94,46 @@ class Settings(BaseSettings):
         scheme = urlparse(value).scheme
         if value and scheme not in ("redis", "rediss", "unix", "memory"):
             raise ValueError("REDIS_URL must start with redis://, rediss://, unix:// or memory://")
+        return value
+
+    @field_validator("SMTP_URL")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        parse_smtp_url(value.get_secret_value())
+        return value
+
+    @field_validator("INBOX_WEBHOOK_URL")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        if not value:
+            return ""
+        parsed = urlparse(value)
+        local = parsed.hostname in ("localhost", "127.0.0.1", "::1")
+        if parsed.scheme != "https" and not (parsed.scheme == "http" and local):
+            raise ValueError("INBOX_WEBHOOK_URL must be an https:// URL (http only for localhost)")
+        if not parsed.netloc:
+            raise ValueError("INBOX_WEBHOOK_URL must be a full URL such as https://example.org/x")
+        return value
+
+    @field_validator("INBOX_WEBHOOK_SECRET")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("INBOX_WEBHOOK_SECRET must be at least 16 characters")
+        return value
+
+    @field_validator("STAFF_TELEGRAM_CHAT_ID")
+    @classmethod
+    def _staff_chat(cls, value: str) -> str:
+        value = value.strip()
+        if value and not (value.lstrip("-").isdigit() or value.startswith("@")):
+            raise ValueError(
+                "STAFF_TELEGRAM_CHAT_ID must be a chat id such as -1001234567890 (or @channel)"
+            )
         return value
 
     @field_validator("TELEGRAM_BOT_TOKEN")
@@ -105,6 +168,35 @@ class Settings(BaseSettings):
     def whatsapp_enabled(self) -> bool:
         return bool(self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN)
 
+    @property
+    def worker_name(self) -> str:
+        return self.WORKER_NAME or f"{socket.gethostname()}-{os.getpid()}"
+
+    def check_inbox(self) -> None:
+        """Each office inbox that is on must be complete, and at least one must be on."""
+        if self.SMTP_URL is not None and not self.INBOX_EMAIL_TO:
+            raise ConfigError("INBOX_EMAIL_TO is missing: the office address SMTP_URL sends to")
+        if self.INBOX_EMAIL_TO and self.SMTP_URL is None:
+            raise ConfigError("SMTP_URL is missing (INBOX_EMAIL_TO is set), e.g. smtps://u:p@host")
+        if self.STAFF_TELEGRAM_CHAT_ID and not self.telegram_enabled:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is missing: STAFF_TELEGRAM_CHAT_ID needs the bot")
+        if self.INBOX_WEBHOOK_URL and self.INBOX_WEBHOOK_SECRET is None:
+            raise ConfigError(
+                "INBOX_WEBHOOK_SECRET is missing: 16+ random characters to sign INBOX_WEBHOOK_URL"
+            )
+        if not any(
+            (
+                self.INBOX_MAILDIR_ENABLED,
+                self.SMTP_URL,
+                self.STAFF_TELEGRAM_CHAT_ID,
+                self.INBOX_WEBHOOK_URL,
+            )
+        ):
+            raise ConfigError(
+                "no office inbox is on: keep INBOX_MAILDIR_ENABLED=true or set SMTP_URL, "
+                "STAFF_TELEGRAM_CHAT_ID or INBOX_WEBHOOK_URL"
+            )
+
     def check_channels(self) -> None:
         """What `serve` needs besides defaults: a channel that is on must be complete."""
         if self.telegram_enabled and self.TELEGRAM_WEBHOOK_SECRET is None:
@@ -123,6 +215,30 @@ class Settings(BaseSettings):
         elif self.TWILIO_ACCOUNT_SID or self.TWILIO_AUTH_TOKEN:
             missing = "TWILIO_AUTH_TOKEN" if self.TWILIO_ACCOUNT_SID else "TWILIO_ACCOUNT_SID"
             raise ConfigError(f"{missing} is missing (both Twilio settings are needed)")
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    tls: Literal["starttls", "tls"]
+    user: str | None
+    password: str | None
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    """smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (TLS from the start)."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+        raise ValueError("SMTP_URL must look like smtp://user:pass@host:587 or smtps://...@host")
+    tls: Literal["starttls", "tls"] = "tls" if parsed.scheme == "smtps" else "starttls"
+    try:
+        port = parsed.port or (465 if tls == "tls" else 587)
+    except ValueError:
+        raise ValueError("SMTP_URL has a bad port") from None
+    user = unquote(parsed.username) if parsed.username else None
+    password = unquote(parsed.password) if parsed.password else None
+    return SmtpTarget(parsed.hostname, port, tls, user, password)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

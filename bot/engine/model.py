@@ -145,6 +145,42 @@ class Dossier:
     answers: tuple[AnswerItem, ...]
     photos: tuple[tuple[str, MediaRef], ...]
 
+    def to_json(self) -> str:
+        """Everything needed to deliver it later (the outbox keeps this), media by reference."""
+        d = {
+            "reference": self.reference,
+            "flow_id": self.flow_id,
+            "flow_version": self.flow_version,
+            "office": self.office,
+            "service": self.service,
+            "language": self.language,
+            "channel": self.channel,
+            "chat_id": self.chat_id,
+            "submitted_at": self.submitted_at.isoformat(),
+            "started_at": self.started_at.isoformat(),
+            "answers": [[a.step, a.label, a.value, a.display] for a in self.answers],
+            "photos": [[step, ref.to_dict()] for step, ref in self.photos],
+        }
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+    @staticmethod
+    def from_json(raw: str | bytes) -> Dossier:
+        d = json.loads(raw)
+        return Dossier(
+            reference=d["reference"],
+            flow_id=d["flow_id"],
+            flow_version=int(d["flow_version"]),
+            office=d["office"],
+            service=d["service"],
+            language=d["language"],
+            channel=d["channel"],
+            chat_id=d["chat_id"],
+            submitted_at=datetime.fromisoformat(d["submitted_at"]),
+            started_at=datetime.fromisoformat(d["started_at"]),
+            answers=tuple(AnswerItem(*a) for a in d["answers"]),
+            photos=tuple((step, MediaRef.from_dict(ref)) for step, ref in d["photos"]),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class SubmitDossier:
