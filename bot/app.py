@@ -101,10 +101,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The ASGI app; settings are read (and checked) now, the parts built at start-up."""
     settings = settings or load_settings()
     settings.check_channels()
+    settings.check_inbox()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.services = build(settings)
+        app.state.services = services = build(settings)
+        if settings.RUN_WORKER:
+            if not settings.REDIS_URL:
+                log.warning(
+                    "REDIS_URL is not set: submitted dossiers wait in this process's memory "
+                    "until delivered; set REDIS_URL so none is lost in a crash"
+                )
+            services.start_worker()
         try:
             yield
         finally:

@@ -1,4 +1,4 @@
-"""The `wargabot` command: chat, flows check | graph, locales update, bench engine.
+"""The `wargabot` command: chat, serve, worker, outbox, telegram, flows, locales, bench.
 Parses arguments and wires parts together; the work itself lives in the modules it calls."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,6 +58,21 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web service: webhooks, health, metrics")
     serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8080)")
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not deliver dossiers in this process (a separate `wargabot worker` does)",
+    )
+
+    sub.add_parser(
+        "worker", help="deliver submitted dossiers to the office inbox (needs REDIS_URL)"
+    )
+    out = sub.add_parser("outbox", help="see and act on dossiers waiting for delivery")
+    osub = out.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    osub.add_parser("status", help="how many wait, the oldest, dead letters (exit 1 if any)")
+    osub.add_parser("list", help="each undelivered dossier and dead letter, with its last error")
+    again = osub.add_parser("retry", help="deliver a dead letter (or a waiting one) again now")
+    again.add_argument("id", help="the dossier reference, or the dead-letter entry id")
 
     tg = sub.add_parser("telegram", help="Telegram bot set-up")
     tsub = tg.add_subparsers(dest="telegram_command", required=True, metavar="ACTION")
@@ -99,7 +115,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.loader import FlowError, load_flowset
 
     if args.command == "serve":
+        if args.no_worker:
+            settings = settings.model_copy(update={"RUN_WORKER": False})
+            os.environ["RUN_WORKER"] = "false"  # for the processes of WEB_WORKERS > 1
         return _serve(settings, args.host, args.port)
+    if args.command in ("worker", "outbox"):
+        from bot.outbox.admin import outbox_command, run_worker
+
+        try:
+            settings.check_inbox()
+            if args.command == "worker":
+                settings.check_channels()
+                return asyncio.run(run_worker(settings))
+            return asyncio.run(
+                outbox_command(settings, args.outbox_command, getattr(args, "id", None))
+            )
+        except ConfigError as exc:
+            print(f"wargabot: {exc}", file=sys.stderr)
+            return 2
     if args.command == "telegram":
         from bot.telegram_admin import poll, set_webhook
 

@@ -39,18 +39,23 @@ class MediaStore:
     def put(self, data: bytes, mime: str) -> MediaRef:
         digest = hashlib.sha256(data).hexdigest()
         key = f"{digest[:2]}/{digest}.{EXTENSIONS.get(mime, 'bin')}"
-        path = self.root / key
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.chmod(self.root, 0o700)
-            tmp = path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
+        if not (self.root / key).exists():
+            self.write(key, data)
         return MediaRef(key=key, mime=mime, sha256=digest, size=len(data))
+
+    def write(self, key: str, data: bytes) -> Path:
+        """Atomically and durably (fsync) write a file under the media folder, owner-only."""
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.root, 0o700)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        return path
 
     def path(self, ref: MediaRef) -> Path:
         path = (self.root / ref.key).resolve()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TypeVar, cast
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.metrics import MetricWrapperBase
 
 MESSAGES_IN = Counter("wargabot_messages_in_total", "Messages received", ["channel"])
@@ -27,6 +27,20 @@ TURN_SECONDS = Histogram(
 )
 PHOTOS_REFUSED = Counter("wargabot_photos_refused_total", "Photos refused", ["reason"])
 DOSSIERS = Counter("wargabot_dossiers_submitted_total", "Dossiers submitted", ["flow"])
+DELIVERED = Counter(
+    "wargabot_dossiers_delivered_total", "Dossiers accepted by an office inbox sink", ["sink"]
+)
+DELIVERY_FAILURES = Counter(
+    "wargabot_delivery_failures_total", "Failed attempts to hand a dossier to a sink", ["sink"]
+)
+DEAD_LETTERS = Counter(
+    "wargabot_dossiers_dead_lettered_total", "Dossiers given up on after retrying for hours"
+)
+OUTBOX_DEPTH = Gauge("wargabot_outbox_depth", "Submitted dossiers not yet delivered")
+OUTBOX_OLDEST = Gauge(
+    "wargabot_outbox_oldest_seconds", "Age of the oldest undelivered dossier (0 when none)"
+)
+OUTBOX_DEAD = Gauge("wargabot_outbox_dead_letters", "Dossiers in the dead-letter stream")
 WEBHOOK_REFUSED = Counter(
     "wargabot_webhook_refused_total", "Webhook calls refused", ["channel", "reason"]
 )

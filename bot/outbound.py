@@ -105,6 +105,12 @@ class Outbox:
                 break
         metrics.child(metrics.SEND_ERRORS, self.channel).inc()
 
+    async def flush(self, chat_id: str) -> None:
+        """Wait until the sends queued so far for this chat have been attempted."""
+        tail = self._tails.get(chat_id)
+        if tail is not None:
+            await asyncio.wait([tail])
+
     async def drain(self) -> None:
         """Wait until every queued send has been attempted (tests, shutdown)."""
         while self._tails:

@@ -28,9 +28,11 @@ from bot.engine.model import (
     SubmitDossier,
 )
 from bot.engine.step import new_session, step, wants_photo
+from bot.inbox.record import to_record
 from bot.media import Limits, Rejected, intake
 from bot.mediastore import MediaStore
 from bot.outbound import Transient
+from bot.outbox.queue import DossierOutbox
 from bot.sessions import ChatKey, LoadResult, SessionStore, redis_key
 
 log = logging.getLogger("wargabot.runtime")
@@ -63,16 +65,12 @@ class Channel(Protocol):
     async def send(self, chat_id: str, actions: Sequence[Action]) -> None: ...
 
 
-class Sink(Protocol):
-    def deliver(self, dossier: Dossier) -> object: ...
-
-
 @dataclass
 class Runtime:
     flows: FlowSet
     store: SessionStore
     media: MediaStore
-    inbox: Sink
+    outbox: DossierOutbox
     limits: Limits = field(default_factory=Limits)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     session_days: float = 7
@@ -193,8 +191,7 @@ class Runtime:
             actions.append(SendText(self.flows.tr(session.lang).t(T.SESSION_EXPIRED, days=days)))
         for action in turn.actions:
             if isinstance(action, SubmitDossier):
-                await asyncio.to_thread(self.inbox.deliver, action.dossier)
-                metrics.child(metrics.DOSSIERS, action.dossier.flow_id).inc()
+                await self.submit(action.dossier)
             else:
                 actions.append(action)
         await channel.send(key.chat_id, actions)
@@ -203,6 +200,15 @@ class Runtime:
         if turn.session.stage == "new" and not turn.session.answers:
             return None, now  # no consent: nothing is kept
         return turn.session, now
+
+    async def submit(self, dossier: Dossier) -> None:
+        """Keep the dossier durably (its JSON record next to its photos, and the outbox entry)
+        before the citizen is told it was received; the worker delivers it from there."""
+        record = json.dumps(to_record(dossier), ensure_ascii=False, indent=2).encode()
+        await asyncio.to_thread(self.media.write, f"dossiers/{dossier.reference}.json", record)
+        await self.outbox.submit(dossier)
+        metrics.child(metrics.DOSSIERS, dossier.flow_id).inc()
+        log.info("dossier %s submitted", dossier.reference, extra={"dossier": dossier.reference})
 
     async def _event(self, inbound: Inbound, channel: Channel, session: Session) -> Event:
         if inbound.event is not None:

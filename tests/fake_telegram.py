@@ -40,6 +40,9 @@ class FakeTelegram:
     def __init__(self) -> None:
         self.url = ""
         self.sent: list[dict[str, Any]] = []  # sendMessage: {chat_id, text, reply_markup}
+        # sendPhoto / sendMediaGroup / sendDocument: {chat_id, method, files: [(name, bytes)],
+        # captions}
+        self.uploads: list[dict[str, Any]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every method call, in order
         self.webhook: dict[str, Any] = {"url": "", "secret_token": None, "allowed_updates": None}
         self.delay = 0.0  # seconds each sendMessage takes (recorded after the delay)
@@ -53,7 +56,7 @@ class FakeTelegram:
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> FakeTelegram:
-        app = web.Application()
+        app = web.Application(client_max_size=50 * 1024 * 1024)  # the Bot API's upload limit
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -180,6 +183,70 @@ class FakeTelegram:
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup  # Telegram echoes inline keyboards only
         return self._ok(message)
+
+    def _message(self, token: str, chat_id: Any, **content: Any) -> dict[str, Any]:
+        self._message_id += 1
+        message: dict[str, Any] = {"message_id": self._message_id, "date": int(time.time())}
+        message |= {"chat": {"id": chat_id, "type": "group"}, "from": self._bot_user(token)}
+        return message | content
+
+    @staticmethod
+    def _photo_sizes(data: bytes) -> list[dict[str, Any]]:
+        unique = secrets.token_hex(6)
+        return [{"file_id": f"P{unique}", "file_unique_id": unique, "width": 1, "height": 1}]
+
+    async def _m_sendphoto(self, token: str, params: dict[str, Any]) -> web.Response:
+        photo = params.get("photo")
+        if not isinstance(photo, dict):
+            return _error(400, "Bad Request: there is no photo in the request")
+        caption = params.get("caption")
+        self.uploads.append(
+            {
+                "chat_id": params.get("chat_id"),
+                "method": "sendPhoto",
+                "files": [(photo["filename"], photo["data"])],
+                "captions": [caption],
+            }
+        )
+        return self._ok(
+            self._message(token, params.get("chat_id"), photo=self._photo_sizes(photo["data"]))
+        )
+
+    async def _m_senddocument(self, token: str, params: dict[str, Any]) -> web.Response:
+        doc = params.get("document")
+        if not isinstance(doc, dict):
+            return _error(400, "Bad Request: there is no document in the request")
+        self.uploads.append(
+            {
+                "chat_id": params.get("chat_id"),
+                "method": "sendDocument",
+                "files": [(doc["filename"], doc["data"])],
+                "captions": [params.get("caption")],
+            }
+        )
+        unique = secrets.token_hex(6)
+        document = {"file_id": f"D{unique}", "file_unique_id": unique, "file_name": doc["filename"]}
+        return self._ok(self._message(token, params.get("chat_id"), document=document))
+
+    async def _m_sendmediagroup(self, token: str, params: dict[str, Any]) -> web.Response:
+        media = params.get("media")
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            return _error(400, "Bad Request: wrong number of media in the album (2-10)")
+        files, captions = [], []
+        for item in media:
+            ref = str(item.get("media", ""))
+            if not ref.startswith("attach://") or not isinstance(params.get(ref[9:]), dict):
+                return _error(400, "Bad Request: wrong file in the album")
+            upload = params[ref[9:]]
+            files.append((upload["filename"], upload["data"]))
+            captions.append(item.get("caption"))
+        chat_id = params.get("chat_id")
+        self.uploads.append(
+            {"chat_id": chat_id, "method": "sendMediaGroup", "files": files, "captions": captions}
+        )
+        return self._ok(
+            [self._message(token, chat_id, photo=self._photo_sizes(d)) for _, d in files]
+        )
 
     async def _m_getfile(self, token: str, params: dict[str, Any]) -> web.Response:
         file_id = params.get("file_id", "")

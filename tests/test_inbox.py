@@ -70,8 +70,8 @@ def test_maildir_delivery_is_idempotent(tmp_path: Path) -> None:
     media = MediaStore(tmp_path / "media")
     sink = MaildirSink(tmp_path / "inbox", media)
     d = _dossier(media)
-    first = sink.deliver(d)
-    second = sink.deliver(d)
+    first = sink.write(d)
+    second = sink.write(d)
     assert first == second
     assert len(list((tmp_path / "inbox" / "new").iterdir())) == 1
     assert not list((tmp_path / "inbox" / "tmp").iterdir())
@@ -80,4 +80,4 @@ def test_maildir_delivery_is_idempotent(tmp_path: Path) -> None:
     # a staff mail client moving the message to cur/ does not make it look undelivered
     moved = tmp_path / "inbox" / "cur" / (first.name + ":2,S")
     first.rename(moved)
-    assert sink.deliver(d) == moved
+    assert sink.write(d) == moved

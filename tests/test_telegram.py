@@ -160,7 +160,7 @@ async def test_forged_secret_is_refused_and_changes_nothing(
         assert res.status_code == 403
         await app.settle()
         assert tg.sent == []
-        assert await app.services.store.redis.keys("wb:*") == []
+        assert await app.services.store.redis.keys("wb:{telegram:*") == []
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,7 @@ async def test_forged_signature_is_refused_and_changes_nothing(
         assert res.status_code == 403
         await app.settle()
         assert tw.sent == []
-        assert await app.services.store.redis.keys("wb:*") == []
+        assert await app.services.store.redis.keys("wb:{whatsapp:*") == []
 
 
 async def test_signature_holds_behind_a_reverse_proxy(

@@ -60,7 +60,7 @@ class ConsoleChat:
         self.session = turn.session
         for action in turn.actions:
             if isinstance(action, SubmitDossier):
-                self.delivered.append(self.inbox.deliver(action.dossier))
+                self.delivered.append(self.inbox.write(action.dossier))
         return list(turn.actions)
 
     def event_for(self, line: str) -> Event | str:

@@ -123,6 +123,15 @@ SUBMITTED = (
     "Nomor pengajuan: {reference}\n"
     "Simpan nomor ini untuk menanyakan pengajuan Anda."
 )
+OFFICE_RECEIVED = (
+    "Pengajuan {reference} sudah masuk ke kotak masuk {office}. Petugas akan memeriksanya; "
+    "simpan nomor ini untuk menanyakan perkembangannya."
+)
+DELIVERY_DELAYED = (
+    "Mohon maaf, pengajuan {reference} belum bisa kami teruskan ke {office} karena gangguan "
+    "sistem. Data Anda tetap tersimpan dan petugas kami sudah diberi tahu; Anda tidak perlu "
+    "mengirim ulang. Kami akan mengabari Anda begitu pengajuan diterima."
+)
 NEXT = "Selanjutnya: {after}"
 FREE = (
     "Layanan ini GRATIS, tidak dipungut biaya. Jangan memberi uang kepada siapa pun yang "

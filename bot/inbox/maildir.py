@@ -3,6 +3,7 @@ atomically (tmp/ then new/) and idempotent by reference: a repeated delivery wri
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from pathlib import Path
@@ -29,7 +30,10 @@ class MaildirSink:
                 return path
         return None
 
-    def deliver(self, dossier: Dossier) -> Path:
+    async def deliver(self, dossier: Dossier, progress: object = None) -> None:
+        await asyncio.to_thread(self.write, dossier)
+
+    def write(self, dossier: Dossier) -> Path:
         self._ensure()
         existing = self.find(dossier.reference)
         if existing is not None:

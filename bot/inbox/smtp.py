@@ -81,7 +81,7 @@ class SmtpSink:
         self.target, self.to, self.sender, self.media = target, to, sender, media
         self.ca_file, self.max_bytes, self.timeout = ca_file, max_bytes, timeout
 
-    async def deliver(self, dossier: Dossier) -> None:
+    async def deliver(self, dossier: Dossier, progress: object = None) -> None:
         await asyncio.to_thread(self._send, dossier)
 
     def _send(self, dossier: Dossier) -> None:
