@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 BIN     = $(VENV)/bin
 
-.PHONY: run test lint format bench goldens clean redis-server serve
+.PHONY: run test lint format bench goldens clean redis-server serve worker fault-test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ format: $(VENV)/.installed
 
 serve: $(VENV)/.installed ## the web service (webhooks) on HOST:PORT, default 127.0.0.1:8080
 	$(BIN)/wargabot serve
+
+worker: $(VENV)/.installed ## deliver submitted dossiers to the office inbox (needs REDIS_URL)
+	$(BIN)/wargabot worker
+
+fault-test: $(VENV)/.installed redis-server ## 200 dossiers, worker SIGKILLed 10 times, mail server bounced
+	$(PY) -m tests.fault_outbox --dossiers 200 --kills 10 --bounces 3
 
 bench: $(VENV)/.installed ## engine steps per second for a text answer
 	$(BIN)/wargabot bench engine

@@ -404,3 +404,15 @@ async def test_a_worker_killed_mid_delivery_delivers_once_after_restart(
     assert len(maildir_files(tmp_path / "inbox")) == 1
     assert "dossier" not in (await outbox.item("MKS-TST-0009")).fields
     assert await redis.exists(item_key("MKS-TST-0009"))
+
+
+def test_the_fault_test_loses_and_duplicates_nothing() -> None:
+    """A short run of `make fault-test`: 30 dossiers, the worker SIGKILLed 3 times, the mail
+    server restarted once."""
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.fault_outbox", "--dossiers", "30", "--kills", "3",
+         "--bounces", "1"],
+        capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "delivered 30 / lost 0 / duplicated 0" in run.stdout

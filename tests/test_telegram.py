@@ -124,6 +124,10 @@ async def test_a_whole_gowa_application_over_telegram(
         assert "Nomor HP: 085299998888" in summary[-1]
         done = await chat.say("Kirim pengajuan")  # the keyboard button's label as text
         assert "Nomor pengajuan: GWA-" in done[-1]
+        reference = done[-1].split("Nomor pengajuan: ")[1].split()[0]
+        await app.delivered()  # the worker inside `serve` hands it to the office inbox
+        told = tg.texts_to(chat.chat_id)[-1]
+        assert f"Pengajuan {reference} sudah masuk ke kotak masuk" in told
     files = list((tmp_path / "inbox" / "new").iterdir())
     assert len(files) == 1
     msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)

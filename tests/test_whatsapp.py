@@ -115,6 +115,10 @@ async def test_a_whole_makassar_application_over_whatsapp(
         assert "1. Kirim pengajuan\n2. Ubah jawaban atau foto" in summary  # numbered choices
         done = await citizen.send("1")
         assert "Nomor pengajuan: MKS-" in done[0]
+        reference = done[0].split("Nomor pengajuan: ")[1].split()[0]
+        await app.delivered()
+        told = tw.bodies_to(citizen.to)[-1]
+        assert f"Pengajuan {reference} sudah masuk ke kotak masuk Dinas Sosial Kota" in told
     assert len(tw.deleted) == 2  # Twilio's copies of both photos were deleted once stored
     assert tw.redirect_auth_seen is False  # credentials never followed the redirect
     files = list((tmp_path / "inbox" / "new").iterdir())

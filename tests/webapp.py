@@ -3,6 +3,7 @@ stopped like `wargabot serve` does, requests through httpx's ASGI transport."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -42,6 +43,15 @@ class Running:
         for channel in (self.services.telegram, self.services.whatsapp):
             if channel is not None:
                 await channel.outbox.drain()
+
+    async def delivered(self, timeout: float = 15) -> None:
+        """Wait until the in-process worker has delivered every submitted dossier."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (await self.services.outbox.status())["undelivered"]:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"not delivered: {await self.services.outbox.status()}")
+            await asyncio.sleep(0.05)
+        await self.settle()
 
 
 @asynccontextmanager

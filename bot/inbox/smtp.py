@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
+from email.message import EmailMessage
 from pathlib import Path
 
 from bot.config import SmtpTarget
@@ -80,23 +81,31 @@ class SmtpSink:
     ) -> None:
         self.target, self.to, self.sender, self.media = target, to, sender, media
         self.ca_file, self.max_bytes, self.timeout = ca_file, max_bytes, timeout
+        self._one_at_a_time = asyncio.Lock()
 
     async def deliver(self, dossier: Dossier, progress: object = None) -> None:
-        await asyncio.to_thread(self._send, dossier)
+        # One transaction at a time, with the message built beforehand: from the server's 250
+        # to the worker recording it must be as short as possible, since a worker dying in
+        # between sends the message again (it then carries the same Message-ID).
+        msg = await asyncio.to_thread(
+            build_message, dossier, self.media, self.to, self.sender, self.max_bytes
+        )
+        async with self._one_at_a_time:
+            await asyncio.to_thread(self._send, msg)
 
-    def _send(self, dossier: Dossier) -> None:
+    def _send(self, msg: EmailMessage) -> None:
         smtp = open_connection(self.target, self.ca_file, self.timeout)
         try:
-            limit = self.max_bytes
             advertised = smtp.esmtp_features.get("size", "").strip()
-            if advertised.isdigit() and int(advertised) > 0:
-                limit = min(limit, int(advertised))
-            msg = build_message(dossier, self.media, self.to, self.sender, max_bytes=limit)
+            if advertised.isdigit() and 0 < int(advertised) < len(msg.as_bytes()):
+                raise SmtpError(
+                    f"{self.target.host} takes messages up to {int(advertised) // 1024} KB: set "
+                    "SMTP_MAX_MESSAGE_MB below that so large photos are left out and named"
+                )
             smtp.send_message(msg, from_addr=self.sender, to_addrs=[self.to])
         except smtplib.SMTPException as exc:
             raise SmtpError(f"{self.target.host} refused the message: {exc}") from exc
         finally:
-            try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                smtp.close()
+            # no QUIT round trip: once the server said 250 the worker records it at once, since
+            # dying in between would send the message again
+            smtp.close()
