@@ -70,11 +70,14 @@ def observe(key: ChatKey, loaded: LoadResult, before: Session, after: Session) -
 
 
 def _reached(before: Session, after: Session) -> str | None:
-    """The step this turn arrived at and the application has no answer for yet (so going back
-    to an answered step, or editing from the summary, counts nothing); `summary` when the last
-    step was just answered for the first time."""
+    """The step this turn arrived at for the first time in this application, if any: a step with
+    no answer yet, reached by answering the step before it for the first time (or by an edit
+    that took another branch). Going back, answering again, resuming or retrying counts nothing.
+    `summary` when the last step has just been answered for the first time."""
+    first_answer = before.step not in before.answers
     if after.stage == "flow" and after.step and after.step != before.step:
-        return None if after.step in after.answers else after.step
+        new = after.step not in after.answers and (first_answer or before.editing)
+        return after.step if new else None
     if after.stage == "summary" and before.stage == "flow" and not before.editing:
-        return None if before.step in before.answers else "summary"
+        return "summary" if first_answer else None
     return None

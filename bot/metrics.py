@@ -46,7 +46,7 @@ ABANDONED = Counter(
 )
 STEP_REACHED = Counter(
     "wargabot_step_reached_total",
-    "Conversations arriving at a step they had not answered yet (summary: all answered)",
+    "Applications arriving at a step for the first time (step summary: every step answered)",
     ["flow", "step"],
 )
 
