@@ -12,6 +12,7 @@ import json
 import logging
 import logging.config
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
@@ -164,6 +165,22 @@ class TextFormatter(logging.Formatter):
 # --- set-up -------------------------------------------------------------------------------------
 
 
+class StderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever sys.stderr is when a record is emitted, not when logging was set up
+    (a redirected or captured stderr keeps working)."""
+
+    def __init__(self, level: int = logging.NOTSET) -> None:
+        logging.Handler.__init__(self, level)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        """Ignored: always the current sys.stderr."""
+
+
 def log_config(
     level: str = "info", fmt: LogFormat = "json", stream: TextIO | None = None
 ) -> dict[str, Any]:
@@ -177,8 +194,9 @@ def log_config(
         raise ValueError(f"unknown log level {level!r}")
     name = logging.getLevelName(numeric)
     quiet = logging.getLevelName(max(numeric, logging.WARNING))
-    handler: dict[str, Any] = {"class": "logging.StreamHandler", "formatter": fmt}
-    handler["stream"] = stream if stream is not None else "ext://sys.stderr"
+    handler: dict[str, Any] = {"class": "bot.logs.StderrHandler", "formatter": fmt}
+    if stream is not None:
+        handler |= {"class": "logging.StreamHandler", "stream": stream}
     uvicorn = {"level": name, "handlers": [], "propagate": True}
     return {
         "version": 1,
