@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import log_config, setup_logging
 
 
 def _flow_dirs(p: argparse.ArgumentParser) -> None:
@@ -98,14 +98,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"wargabot: bad setting: {exc}", file=sys.stderr)
         return 2
+    # services log as LOG_FORMAT says (JSON lines by default); a terminal command, as text
+    service = args.command in ("serve", "worker") or getattr(args, "telegram_command", "") == "poll"
+    setup_logging(settings.LOG_LEVEL, settings.LOG_FORMAT if service else "text")
     flows_dir = getattr(args, "flows", None) or settings.FLOWS_DIR
     locales_dir = getattr(args, "locales", None) or settings.LOCALES_DIR
 
@@ -211,7 +211,8 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
             host=host or settings.HOST,
             port=port or settings.PORT,
             log_level=settings.LOG_LEVEL,
-            access_log=False,
+            log_config=log_config(settings.LOG_LEVEL, settings.LOG_FORMAT),
+            access_log=settings.LOG_LEVEL == "debug",
         )
         return 0
     uvicorn.run(
@@ -219,7 +220,8 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
         host=host or settings.HOST,
         port=port or settings.PORT,
         log_level=settings.LOG_LEVEL,
-        access_log=False,
+        log_config=log_config(settings.LOG_LEVEL, settings.LOG_FORMAT),
+        access_log=settings.LOG_LEVEL == "debug",  # masked like every other line
         proxy_headers=False,
     )
     return 0

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
 
     HOST: str = "127.0.0.1"
     LOG_LEVEL: Literal["debug", "info", "warning", "error"] = "info"
+    LOG_FORMAT: Literal["json", "text"] = "json"  # for serve, telegram poll and workers
     WEB_WORKERS: int = Field(default=1, ge=1, le=64)
     PORT: Port = 8080
     REDIS_URL: str = ""

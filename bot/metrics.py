@@ -46,6 +46,24 @@ WEBHOOK_REFUSED = Counter(
 )
 SEND_ERRORS = Counter("wargabot_send_errors_total", "Replies that could not be sent", ["channel"])
 
+# The conversation funnel (bot/funnel.py): where citizens give up.
+STARTED = Counter(
+    "wargabot_conversations_started_total", "Conversations where a service was chosen", ["flow"]
+)
+COMPLETED = Counter(
+    "wargabot_conversations_completed_total", "Conversations that ended in a dossier", ["flow"]
+)
+ABANDONED = Counter(
+    "wargabot_conversations_abandoned_total",
+    "Conversations given up: cancelled, expired, or restarted with a service chosen anew",
+    ["flow", "step", "reason"],
+)
+STEP_REACHED = Counter(
+    "wargabot_step_reached_total",
+    "Applications arriving at a step for the first time (step summary: every step answered)",
+    ["flow", "step"],
+)
+
 M = TypeVar("M", bound=MetricWrapperBase)
 _children: dict[tuple[int, tuple[str, ...]], MetricWrapperBase] = {}
 

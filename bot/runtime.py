@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot import metrics
+from bot import funnel, metrics
 from bot.engine import texts as T
 from bot.engine.flowset import FlowSet
 from bot.engine.model import (
@@ -197,6 +197,7 @@ class Runtime:
         await channel.send(key.chat_id, actions)
         metrics.child(metrics.MESSAGES_OUT, key.channel).inc(len(actions))
         metrics.child(metrics.TURN_SECONDS, key.channel).observe(time.perf_counter() - started)
+        funnel.observe(key, loaded, session, turn.session)  # once the turn has gone through
         if turn.session.stage == "new" and not turn.session.answers:
             return None, now  # no consent: nothing is kept
         return turn.session, now
@@ -208,7 +209,6 @@ class Runtime:
         await asyncio.to_thread(self.media.write, f"dossiers/{dossier.reference}.json", record)
         await self.outbox.submit(dossier)
         metrics.child(metrics.DOSSIERS, dossier.flow_id).inc()
-        log.info("dossier %s submitted", dossier.reference, extra={"dossier": dossier.reference})
 
     async def _event(self, inbound: Inbound, channel: Channel, session: Session) -> Event:
         if inbound.event is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import os
 import time
@@ -18,10 +19,12 @@ from functools import lru_cache
 
 import fakeredis
 import redis.asyncio
+from redis.asyncio.client import Pipeline
 from redis.asyncio.lock import Lock
 from redis.exceptions import WatchError
 
 from bot.engine.model import Session
+from bot.funnel import position
 
 __all__ = ["ChatBusy", "ChatKey", "LoadResult", "SessionStore", "open_redis", "redis_key"]
 
@@ -115,6 +118,15 @@ class ChatBusy(Exception):
 class LoadResult:
     session: Session | None
     expired: bool  # no session, but this chat had one before: tell the citizen, start over
+    where: tuple[str, str] | None = None  # (flow, step) of the last application under way
+
+
+def _where(raw: bytes | str | None) -> tuple[str, str] | None:
+    try:
+        flow, step = json.loads(raw) if raw is not None else (None, None)
+    except (ValueError, TypeError):
+        return None
+    return (flow, step) if isinstance(flow, str) and isinstance(step, str) else None
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,11 @@ def _ms(d: timedelta) -> int:
     return max(1, int(d.total_seconds() * 1000))
 
 
+def _loaded(key: ChatKey) -> tuple[str, str, str]:
+    """The keys a load reads at once: the session, whether there was one, where it stood."""
+    return redis_key(key, "session"), redis_key(key, "known"), redis_key(key, "where")
+
+
 class SessionStore:
     def __init__(
         self,
@@ -152,6 +169,9 @@ class SessionStore:
         self.redis = redis
         self.ttl = ttl
         self.known_ttl = known_ttl
+        # `where`: the flow and step of the application under way (no personal data), kept a
+        # month beyond the session so a citizen returning after expiry is counted (bot/funnel.py)
+        self.where_ttl = ttl + timedelta(days=30)
         self.lock_timeout = lock_timeout
         self.lock_wait = lock_wait
         # real Redis releases a lock with redis-py's Lua script; fakeredis has no Lua
@@ -159,21 +179,24 @@ class SessionStore:
         self._release_script = None if fake else redis.register_script(Lock.LUA_RELEASE_SCRIPT)
 
     async def load(self, key: ChatKey) -> LoadResult:
-        data, known = await self.redis.mget(redis_key(key, "session"), redis_key(key, "known"))
-        return self._result(key, data, known)
+        return self._result(key, *await self.redis.mget(*_loaded(key)))
 
     def _result(
-        self, key: ChatKey, data: bytes | str | None, known: bytes | str | None
+        self,
+        key: ChatKey,
+        data: bytes | str | None,
+        known: bytes | str | None,
+        where: bytes | str | None = None,
     ) -> LoadResult:
         if data is None:
-            return LoadResult(None, expired=known is not None)
+            return LoadResult(None, expired=known is not None, where=_where(where))
         try:
             session = _decode(_bytes(data))
             if ChatKey.of(session) != key:
                 raise ValueError("session belongs to another chat")
         except Exception as e:  # corrupt or foreign data is no session, never a crash
             log.warning("unreadable session for chat %s ignored (%s)", _anon(key), type(e).__name__)
-            return LoadResult(None, expired=known is not None)
+            return LoadResult(None, expired=known is not None, where=_where(where))
         return LoadResult(session, expired=False)
 
     async def save(self, session: Session, inbound_at: datetime | None = None) -> None:
@@ -182,9 +205,17 @@ class SessionStore:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(redis_key(key, "session"), _encode(session), px=_ms(self.ttl))
             pipe.set(redis_key(key, "known"), b"1", px=_ms(self.known_ttl))
+            self._queue_where(pipe, key, session)
             if inbound_at is not None:
                 pipe.set(redis_key(key, "inbound_at"), _iso(inbound_at), px=_ms(self.ttl))
             await pipe.execute()
+
+    def _queue_where(self, pipe: Pipeline, key: ChatKey, session: Session | None) -> None:
+        at = None if session is None else position(session)
+        if at is None:
+            pipe.delete(redis_key(key, "where"))
+        else:
+            pipe.set(redis_key(key, "where"), json.dumps(at).encode(), px=_ms(self.where_ttl))
 
     # --- the hot path: two round trips per message --------------------------------------------
 
@@ -196,16 +227,16 @@ class SessionStore:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(redis_key(key, "seen", message_id), b"1", nx=True, px=_ms(SEEN_TTL))
             pipe.set(lock, token, nx=True, px=_ms(self.lock_timeout))
-            pipe.mget(redis_key(key, "session"), redis_key(key, "known"))
-            first, locked, (data, known) = await pipe.execute()
+            pipe.mget(*_loaded(key))
+            first, locked, loaded = await pipe.execute()
         if not first:
             if locked:
                 await self._release(lock, token)
             return None
         if not locked:  # another message of this chat is being handled: wait for it
             await self._wait_for(key, lock, token)
-            data, known = await self.redis.mget(redis_key(key, "session"), redis_key(key, "known"))
-        return Claim(key, token, self._result(key, data, known))
+            loaded = await self.redis.mget(*_loaded(key))
+        return Claim(key, token, self._result(key, *loaded))
 
     async def finish(
         self, claim: Claim, session: Session | None, inbound_at: datetime | None = None
@@ -218,6 +249,7 @@ class SessionStore:
             else:
                 pipe.set(redis_key(key, "session"), _encode(session), px=_ms(self.ttl))
                 pipe.set(redis_key(key, "known"), b"1", px=_ms(self.known_ttl))
+            self._queue_where(pipe, key, session)
             if inbound_at is not None:
                 pipe.set(redis_key(key, "inbound_at"), _iso(inbound_at), px=_ms(self.ttl))
             if self._release_script is not None:  # queued in the pipeline, not run yet
@@ -258,7 +290,8 @@ class SessionStore:
 
     async def delete(self, key: ChatKey) -> None:
         """Forget the conversation (and that there was one, so it isn't reported as expired)."""
-        await self.redis.delete(redis_key(key, "session"), redis_key(key, "known"))
+        keys = (redis_key(key, "session"), redis_key(key, "known"), redis_key(key, "where"))
+        await self.redis.delete(*keys)
 
     async def first_time(self, key: ChatKey, message_id: str, ttl: timedelta = SEEN_TTL) -> bool:
         """True the first time a message id is seen for this chat, False on redelivery."""

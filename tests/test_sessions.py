@@ -89,9 +89,30 @@ async def test_expired_session_is_reported(client: redis.asyncio.Redis) -> None:
     assert (await store.load(KEY)).session is not None
     await asyncio.sleep(0.6)
     assert await client.exists(redis_key(KEY, "known")) == 1
-    assert await store.load(KEY) == LoadResult(None, expired=True)
+    # where the application stood outlives it (flow and step only), for the funnel metrics
+    assert await store.load(KEY) == LoadResult(None, expired=True, where=("makassar-kis-pbi", "hp"))
     await store.save(typical_session())  # starting over
     assert (await store.load(KEY)).expired is False
+
+
+async def test_where_follows_the_application_and_holds_no_personal_data(
+    client: redis.asyncio.Redis, store: SessionStore
+) -> None:
+    s = typical_session()
+    await store.save(s)
+    raw = await client.get(redis_key(KEY, "where"))
+    assert raw == b'["makassar-kis-pbi", "hp"]'
+    assert 37 * 86400 - 5 <= await client.ttl(redis_key(KEY, "where")) <= 37 * 86400
+    s.resume_stage, s.stage = "flow", "cancel"  # asked to cancel: still at the phone step
+    await store.save(s)
+    assert await client.get(redis_key(KEY, "where")) == b'["makassar-kis-pbi", "hp"]'
+    s.stage, s.flow_id, s.step, s.resume_stage, s.answers = "office", None, None, None, {}
+    await store.save(s)  # nothing under way any more: no marker
+    assert await client.exists(redis_key(KEY, "where")) == 0
+    s.stage, s.flow_id = "summary", "makassar-kis-pbi"
+    await store.save(s)
+    await store.delete(KEY)
+    assert await client.exists(redis_key(KEY, "where")) == 0
 
 
 async def test_delete_forgets_the_chat(store: SessionStore) -> None:
@@ -169,7 +190,7 @@ async def test_one_chat_one_hash_tag(
     assert await store.first_time(chat, "m{1}:x")
     async with store.lock(chat):
         keys = [k if isinstance(k, str) else k.decode() for k in await client.keys("*")]
-    assert len(keys) == 5
+    assert len(keys) == 6  # session, known, where, inbound_at, seen, lock
     assert {tag(k) for k in keys} == {tag(redis_key(chat, "session"))}
     assert len({key_slot(k.encode()) for k in keys}) == 1
     got = await store.load(chat)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from bot import metrics
 from bot.engine import texts as T
 from bot.engine.flowset import FlowSet
 from bot.engine.model import Action, Dossier, SendText
@@ -34,4 +35,5 @@ class Notifier:
         if channel is None:
             return  # the terminal chat, or a channel switched off since
         await channel.send(dossier.chat_id, [SendText(self.text(dossier, what))])
+        metrics.child(metrics.MESSAGES_OUT, dossier.channel).inc()
         await channel.outbox.flush(dossier.chat_id)
