@@ -133,6 +133,7 @@ async def test_a_whole_application_moves_every_counter_once(
         await chat.share("+6285299998888")
         done = await chat.say("Kirim pengajuan")
         assert "Nomor pengajuan: GWA-" in done[-1]
+        await app.delivered()  # the worker tells the citizen the office has it
         d = Delta(before, await scrape(app))
         posted = CountingChat.posts - posts
 
@@ -140,6 +141,8 @@ async def test_a_whole_application_moves_every_counter_once(
     assert d("wargabot_messages_in_total", channel="telegram") == posted
     assert d("wargabot_webhook_seconds_count", channel="telegram") == posted
     assert d("wargabot_messages_out_total", channel="telegram") == sum(actions) >= posted
+    assert d("wargabot_dossiers_delivered_total", sink="maildir") == 1  # the worker inside serve
+    assert d.after[("wargabot_outbox_depth", ())] == 0
     assert d("wargabot_photos_refused_total", reason="blurry") == 1
     assert d("wargabot_dossiers_submitted_total", flow=GOWA) == 1
     assert d("wargabot_conversations_started_total", flow=GOWA) == 1

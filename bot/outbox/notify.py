@@ -34,6 +34,6 @@ class Notifier:
         channel = self.channels.get(dossier.channel)
         if channel is None:
             return  # the terminal chat, or a channel switched off since
-        await channel.send(dossier.chat_id, [SendText(self.text(dossier, what))])
         metrics.child(metrics.MESSAGES_OUT, dossier.channel).inc()
+        await channel.send(dossier.chat_id, [SendText(self.text(dossier, what))])
         await channel.outbox.flush(dossier.chat_id)
