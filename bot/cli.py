@@ -82,6 +82,8 @@ def parser() -> argparse.ArgumentParser:
     hook.add_argument("--url", help="public base URL (default: PUBLIC_BASE_URL)")
     tsub.add_parser("poll", help="run the bot by long polling, for an office with no public URL")
 
+    sub.add_parser("doctor", help="check the settings and every configured service; say how to fix")
+
     bench = sub.add_parser("bench", help="measure speed")
     bsub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
     eng = bsub.add_parser("engine", help="engine steps per second for a text answer (one core)")
@@ -98,6 +100,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "doctor":  # before loading settings: it reports bad ones itself
+        from bot.doctor import run as run_doctor
+
+        setup_logging("warning", "text")
+        return run_doctor()
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -23,7 +23,8 @@ from typing import Any
 from aiohttp import web
 
 STRING_FIELDS = {"text", "caption", "url", "secret_token", "file_id", "callback_query_id", "data"}
-ERRORS = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict"}
+ERRORS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
+ERRORS |= {409: "Conflict"}
 ERRORS |= {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
 TRIVIAL = {"answercallbackquery", "sendchataction", "setmycommands"}  # answer `true`
 
@@ -46,6 +47,9 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every method call, in order
         self.webhook: dict[str, Any] = {"url": "", "secret_token": None, "allowed_updates": None}
         self.delay = 0.0  # seconds each sendMessage takes (recorded after the delay)
+        self.tokens: set[str] | None = None  # when set, other tokens get 401 like Telegram's
+        self.chats: dict[str, dict[str, Any]] = {}  # getChat answers, by chat id or @username
+        self.webhook_extra: dict[str, Any] = {}  # added to getWebhookInfo (last_error_message...)
         self._updates: list[dict[str, Any]] = []
         self._queued = asyncio.Event()
         self._files: dict[str, tuple[str, str, bytes]] = {}  # file_id -> (unique, path, data)
@@ -133,6 +137,8 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append((method, params))
+        if self.tokens is not None and request.match_info["token"] not in self.tokens:
+            return _error(401)
         if self._failures[method.lower()]:
             status, retry_after = self._failures[method.lower()].popleft()
             if status == 429:
@@ -271,7 +277,13 @@ class FakeTelegram:
 
     async def _m_getwebhookinfo(self, token: str, params: dict[str, Any]) -> web.Response:
         info = {"url": self.webhook["url"], "has_custom_certificate": False}
-        return self._ok(info | {"pending_update_count": 0})
+        return self._ok(info | {"pending_update_count": 0} | self.webhook_extra)
+
+    async def _m_getchat(self, token: str, params: dict[str, Any]) -> web.Response:
+        chat = self.chats.get(str(params.get("chat_id", "")))
+        if chat is None:
+            return _error(400, "Bad Request: chat not found")
+        return self._ok(chat | {"accent_color_id": 0, "max_reaction_count": 11})
 
     async def _m_getupdates(self, token: str, params: dict[str, Any]) -> web.Response:
         if self.webhook["url"]:

@@ -1,4 +1,5 @@
-"""A local fake of Twilio's REST API (Messages + Media), spoken to by twilio-python's real client.
+"""A local fake of Twilio's REST API (Account, Messages, Media), spoken to by twilio-python's
+real client.
 
     async with FakeTwilio() as tw:
         client = Client(tw.account_sid, tw.auth_token, http_client=AsyncTwilioHttpClient())
@@ -69,12 +70,14 @@ class FakeTwilio:
         self.media_gets = 0  # authorised GETs of media URLs (404s included)
         self._media: dict[str, _Media] = {}  # media sid -> media
         self._failures: deque[int] = deque()
+        self.account_status = "active"  # what fetching the account answers
         self._runner: web.AppRunner | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> FakeTwilio:
         app = web.Application()
         media = API + "/Messages/{msid}/Media/{mesid:ME[0-9a-f]+}"
+        app.router.add_get(API + ".json", self._get_account)
         app.router.add_post(API + "/Messages.json", self._create_message)
         app.router.add_get(media, self._get_media)
         app.router.add_delete(media + ".json", self._delete_media)
@@ -151,6 +154,17 @@ class FakeTwilio:
         return (auth.login, auth.password) == (self.account_sid, self.auth_token) and (
             request.match_info["sid"] == self.account_sid
         )
+
+    async def _get_account(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return _error(401)
+        now = format_datetime(datetime.now(UTC))
+        uri = f"{API.format(sid=self.account_sid)}.json"
+        account = {"sid": self.account_sid, "owner_account_sid": self.account_sid}
+        account |= {"friendly_name": "Dinas Sosial (test)", "status": self.account_status}
+        account |= {"type": "Full", "date_created": now, "date_updated": now, "uri": uri}
+        account |= {"auth_token": self.auth_token, "subresource_uris": {}}
+        return web.json_response(account)
 
     async def _create_message(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
