@@ -81,3 +81,22 @@ def test_maildir_delivery_is_idempotent(tmp_path: Path) -> None:
     moved = tmp_path / "inbox" / "cur" / (first.name + ":2,S")
     first.rename(moved)
     assert sink.write(d) == moved
+
+
+def test_maildir_folder_and_messages_are_for_the_service_user_only(tmp_path: Path) -> None:
+    media = MediaStore(tmp_path / "media")
+    path = MaildirSink(tmp_path / "inbox", media).write(_dossier(media))
+    assert (tmp_path / "inbox").stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_email_too_large_leaves_photos_out_and_names_them(tmp_path: Path) -> None:
+    media = MediaStore(tmp_path / "media")
+    d = _dossier(media)
+    size = sum(ref.size for _, ref in d.photos)
+    msg = build_message(d, media, max_bytes=256 * 1024 + size * 4 // 3 + 600)  # room for one
+    names = [p.get_filename() for p in msg.iter_attachments()]
+    assert names == ["GWA-K7H-W3X-9AR.json", "foto_rumah-1.png"]
+    body = msg.get_body(("plain",))
+    assert body is not None and "foto_rumah-2.png" in body.get_content()
+    assert "tidak ikut di email ini" in body.get_content()

@@ -21,6 +21,8 @@ class MaildirSink:
         self.media = media
 
     def _ensure(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.root, 0o700)  # personal data: the service user only
         for sub in ("tmp", "new", "cur"):
             (self.root / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
 
