@@ -137,7 +137,8 @@ class SmtpServer:
         kwargs: dict[str, Any] = {}
         if self.users is not None:
             kwargs |= {"authenticator": self._auth, "auth_required": True}
-            kwargs["auth_require_tls"] = self.tls is not None
+            # with implicit TLS the whole socket is encrypted; aiosmtpd only tracks STARTTLS
+            kwargs["auth_require_tls"] = self.tls is not None and not self.implicit_tls
         if self.tls is not None and not self.implicit_tls:
             kwargs["tls_context"] = self.tls
         if self.implicit_tls:

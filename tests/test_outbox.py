@@ -416,3 +416,30 @@ def test_the_fault_test_loses_and_duplicates_nothing() -> None:
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     assert "delivered 30 / lost 0 / duplicated 0" in run.stdout
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "smtps"])
+async def test_email_goes_over_tls_with_a_login(
+    implicit: bool, redis: Redis, media: MediaStore, tmp_path: Path
+) -> None:
+    import ssl
+
+    from tests.outbox_kit import self_signed
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = SmtpServer(users={"dinsos": "rahasia-123"}, tls=context, implicit_tls=implicit)
+    server.start()
+    scheme = "smtps" if implicit else "smtp"
+    target = parse_smtp_url(f"{scheme}://dinsos:rahasia-123@127.0.0.1:{server.port}")
+    sink = SmtpSink(target, "kis@dinsos.example", "bot@dinsos.example", media, ca_file=cert)
+    outbox = DossierOutbox(redis)
+    try:
+        await outbox.ensure_group()
+        await outbox.submit(make_dossier(media, 11))
+        await drain(Worker(outbox, [sink], "w1"))
+    finally:
+        server.stop()
+    assert message_ids(server.messages) == ["<MKS-TST-0011@wargabot.invalid>"]
+    assert server.logins == ["dinsos"]
