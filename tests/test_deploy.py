@@ -10,13 +10,11 @@ import json
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
 import tomllib
 import urllib.request
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
@@ -30,6 +28,7 @@ from pydantic import SecretStr
 
 from bot.cli import parser
 from bot.config import Settings, load_settings
+from tests.test_serve import _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = set(Settings.model_fields)
@@ -252,12 +251,6 @@ def test_the_healthcheck_asks_a_route_of_the_app() -> None:
     assert match, f"no local URL in the HEALTHCHECK: {argv}"
     paths = {getattr(route, "path", None) for route in create_app(load_settings({})).routes}
     assert match.group(1) in paths, f"{match.group(1)} is not a route: {sorted(map(str, paths))}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_the_healthcheck_command_passes_on_a_running_server_and_fails_without(
@@ -611,28 +604,11 @@ def test_the_flow_example_in_the_docs_is_a_valid_flow_with_every_kind() -> None:
 
 
 def test_the_record_example_in_the_inbox_guide_has_the_record_fields(tmp_path: Path) -> None:
-    from bot.engine.model import AnswerItem, Dossier
     from bot.inbox.record import to_record
     from bot.mediastore import MediaStore
+    from tests.test_inbox import _dossier
 
-    ref = MediaStore(tmp_path).put(b"\xff\xd8\xff" + b"\0" * 100, "image/jpeg")
-    when = datetime(2025, 1, 6, 1, 20, tzinfo=UTC)
-    record = to_record(
-        Dossier(
-            reference="MKS-K7H-W3X-9AR",
-            flow_id="makassar-kis-pbi",
-            flow_version=1,
-            office="Dinas Sosial Kota Makassar",
-            service="Pendaftaran/Peralihan KIS PBI (APBD)",
-            language="id",
-            channel="telegram",
-            chat_id="100000001",
-            submitted_at=when,
-            started_at=when,
-            answers=(AnswerItem("nama", "Nama lengkap", "Siti Contoh", "Siti Contoh"),),
-            photos=(("foto_kk", ref),),
-        )
-    )
+    record = to_record(_dossier(MediaStore(tmp_path)))
     text = (ROOT / "docs" / "inbox.md").read_text()
     (block,) = re.findall(r"```json\n(.*?)```", text, re.S)
     example = json.loads(block)
