@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         parse_smtp_url(value.get_secret_value())
         return value
 
+    @field_validator("SMTP_CA_FILE", mode="before")
+    @classmethod
+    def _ca_file(cls, value: object) -> object:
+        # `SMTP_CA_FILE=` in a .env file means unset, not the current directory.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("INBOX_WEBHOOK_URL")
     @classmethod
     def _webhook_url(cls, value: str) -> str:

@@ -1,0 +1,54 @@
+# syntax=docker/dockerfile:1
+# wargabot: one image for the web service (`wargabot serve`) and the outbox worker
+# (`wargabot worker`). Build: docker build -t wargabot .   Run it with compose.yaml (docs/operations.md).
+# No secret is baked in: every setting comes from the environment (.env through compose.yaml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+
+# The service user: a fixed uid/gid, so a bind-mounted var/ can be chown'ed to it (10001:10001).
+RUN groupadd --system --gid 10001 wargabot \
+ && useradd --system --uid 10001 --gid wargabot --home-dir /app --no-create-home \
+      --shell /usr/sbin/nologin wargabot
+
+WORKDIR /app
+
+# Dependencies first, from the lock file only: this layer is rebuilt when requirements.lock
+# changes, not on every change to the code.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --disable-pip-version-check --root-user-action=ignore \
+      -r requirements.lock
+
+# The app itself, without touching the pinned dependencies.
+COPY pyproject.toml README.md ./
+COPY bot/ bot/
+COPY flows/ flows/
+COPY locales/ locales/
+RUN pip install --no-cache-dir --disable-pip-version-check --root-user-action=ignore \
+      --no-deps . \
+ && rm -rf build wargabot.egg-info \
+ && mkdir -p var/media var/inbox \
+ && chown -R wargabot:wargabot var \
+ && chmod 700 var
+
+# The flows and catalogs are read from /app (the installed package lives in site-packages).
+# HOST=0.0.0.0: inside a container, listening on 127.0.0.1 would be unreachable from outside.
+ENV HOST=0.0.0.0 \
+    PORT=8080 \
+    FLOWS_DIR=/app/flows \
+    LOCALES_DIR=/app/locales \
+    MEDIA_DIR=/app/var/media \
+    INBOX_MAILDIR=/app/var/inbox
+
+# Photos (MEDIA_DIR) and the Maildir inbox (INBOX_MAILDIR): personal data, kept out of the image.
+VOLUME ["/app/var"]
+
+USER wargabot
+EXPOSE 8080
+
+# slim has no curl: ask /healthz with the Python standard library.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8080'), timeout=4)"]
+
+CMD ["wargabot", "serve"]
