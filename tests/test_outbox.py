@@ -418,6 +418,7 @@ def test_the_fault_test_loses_and_duplicates_nothing() -> None:
     assert "delivered 30 / lost 0 / duplicated 0" in run.stdout
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # TLS from the start
 @pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "smtps"])
 async def test_email_goes_over_tls_with_a_login(
     implicit: bool, redis: Redis, media: MediaStore, tmp_path: Path
