@@ -1,13 +1,16 @@
-"""Shared fixtures: the real flows, a fixed clock, synthetic media."""
+"""Shared fixtures: the real flows, a fixed clock, the fake Bot API and Twilio servers."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.engine.flowset import FlowSet
 from bot.loader import load_flowset
+from tests.fake_telegram import FakeTelegram
+from tests.fake_twilio import FakeTwilio
 
 pytest_plugins = ["tests.redis_server"]
 
@@ -25,3 +28,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def flows() -> FlowSet:
     return load_flowset()
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    """A fake Bot API on a free local port (TELEGRAM_API_URL points the bot at it)."""
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def tw() -> AsyncIterator[FakeTwilio]:
+    """A fake Twilio REST and media server on a free local port (TWILIO_API_URL)."""
+    async with FakeTwilio() as fake:
+        yield fake

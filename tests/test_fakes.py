@@ -34,12 +34,6 @@ pytestmark = [
 
 # --- Telegram ------------------------------------------------------------------------------------
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
     bot = Bot(TOKEN, base_url=f"{tg.url}/bot", base_file_url=f"{tg.url}/file/bot")
     await bot.initialize()
@@ -196,12 +190,6 @@ async def test_update_builders_parse_with_ptb(bot: Bot, monkeypatch: pytest.Monk
 
 
 # --- Twilio --------------------------------------------------------------------------------------
-@pytest.fixture
-async def tw() -> AsyncIterator[FakeTwilio]:
-    async with FakeTwilio() as fake:
-        yield fake
-
-
 @pytest.fixture
 async def twilio(tw: FakeTwilio) -> AsyncIterator[Client]:
     http_client = AsyncTwilioHttpClient()

@@ -79,18 +79,6 @@ def count_actions(channel: Any) -> list[int]:
     return counts
 
 
-@pytest.fixture
-async def tg() -> Any:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def tw() -> Any:
-    async with FakeTwilio() as fake:
-        yield fake
-
-
 GOWA_STEPS = [
     "nama",
     "nik",

@@ -223,18 +223,6 @@ def _assert_absent(text: str, *secrets: str) -> None:
         assert secret not in text, f"{secret!r} is in the logs"
 
 
-@pytest.fixture
-async def tg() -> Any:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def tw() -> Any:
-    async with FakeTwilio() as fake:
-        yield fake
-
-
 async def test_a_telegram_application_logs_json_and_no_personal_data(
     tmp_path: Path, redis_url: str, tg: FakeTelegram, json_logs: io.StringIO
 ) -> None:

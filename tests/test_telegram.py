@@ -68,12 +68,6 @@ class Chat:
         return self.tg.texts_to(self.chat_id)[before:]
 
 
-@pytest.fixture
-async def tg() -> Any:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
 def telegram_env(tmp_path: Path, redis_url: str, tg: FakeTelegram) -> dict[str, str]:
     return env_for(
         tmp_path,

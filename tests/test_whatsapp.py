@@ -22,12 +22,6 @@ URL = f"{PUBLIC}/whatsapp/webhook"
 SENDER = "whatsapp:+14155238886"
 
 
-@pytest.fixture
-async def tw() -> Any:
-    async with FakeTwilio() as fake:
-        yield fake
-
-
 def whatsapp_env(tmp_path: Path, redis_url: str, tw: FakeTwilio) -> dict[str, str]:
     return env_for(
         tmp_path,
