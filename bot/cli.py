@@ -95,6 +95,12 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--rate", type=float, default=500.0, help="offered updates/s (default 500)")
     load.add_argument("--concurrency", type=int, default=32, help="in flight (default 32)")
     load.add_argument("--chats", type=int, default=2000, help="distinct chats (default 2000)")
+    load.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_WORKERS", "1")),
+        help="server worker processes (default WEB_WORKERS, else 1)",
+    )
     return p
 
 
@@ -175,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "bench" and args.bench_command == "load":
         from bot.loadgen import run as run_load
 
-        run_load(args.seconds, args.rate, args.concurrency, args.chats)
+        run_load(args.seconds, args.rate, args.concurrency, args.chats, args.workers)
         return 0
     if args.command == "bench":
         from bot.bench import bench_engine

@@ -181,24 +181,46 @@ def _rss_mb(pid: int) -> float:
     return total
 
 
-async def _redis_per_session(url: str) -> tuple[int, float]:
+async def _redis_per_chat(url: str) -> tuple[int, float]:
+    """Chats with a session, and the mean bytes of all of a chat's keys (MEMORY USAGE)."""
     import redis.asyncio as aioredis
 
     client = aioredis.from_url(url)
     try:
-        keys = [k async for k in client.scan_iter(match="wb:*:session", count=1000)]
-        sizes = [await client.memory_usage(k) or 0 for k in keys[:500]]
-        chat_total = 0
-        for key in keys[:500]:
-            tag = key.decode().split("}")[0] + "}"
-            chat_keys = [k async for k in client.scan_iter(match=f"{tag}*", count=100)]
-            chat_total += sum([await client.memory_usage(k) or 0 for k in chat_keys])
-        return len(keys), (chat_total / len(sizes) if sizes else 0.0)
+        keys = [k async for k in client.scan_iter(match="wb:{telegram:*", count=1000)]
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.memory_usage(key)
+        sizes = await pipe.execute()
+        per_chat: dict[bytes, int] = {}
+        sessions = 0
+        for key, size in zip(keys, sizes, strict=True):
+            tag = key.split(b"}", 1)[0]
+            per_chat[tag] = per_chat.get(tag, 0) + (size or 0)
+            sessions += key.endswith(b":session")
+        return sessions, (sum(per_chat.values()) / len(per_chat) if per_chat else 0.0)
     finally:
         await client.aclose()
 
 
-def run(seconds: float, rate: float, concurrency: int, chats: int) -> None:
+@dataclass
+class Processes:
+    """The pids whose CPU time the benchmark reports."""
+
+    server: int
+    redis: int
+    sink: int
+
+    def cpu(self) -> dict[str, float]:
+        return {
+            "server": _cpu_seconds(self.server),
+            "redis-server": _cpu_seconds(self.redis),
+            "fake Bot API": _cpu_seconds(self.sink),
+            "load generator": time.process_time(),
+        }
+
+
+def run(seconds: float, rate: float, concurrency: int, chats: int, workers: int) -> None:
     redis_bin = shutil.which("redis-server")
     if redis_bin is None:
         raise SystemExit("bench load needs redis-server (apt-get install redis-server)")
@@ -221,7 +243,7 @@ def run(seconds: float, rate: float, concurrency: int, chats: int) -> None:
             "HOST": "127.0.0.1",
             "PORT": str(wport),
             "LOG_LEVEL": "warning",
-            "WEB_WORKERS": os.environ.get("WEB_WORKERS", "1"),
+            "WEB_WORKERS": str(workers),
         }
         server = None
         sink = subprocess.Popen(
@@ -229,7 +251,9 @@ def run(seconds: float, rate: float, concurrency: int, chats: int) -> None:
         )
         try:
             server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=env)
-            asyncio.run(_bench(wport, sport, rport, server.pid, seconds, rate, concurrency, chats))
+            procs = Processes(server.pid, redis_proc.pid, sink.pid)
+            url = f"redis://127.0.0.1:{rport}/0"
+            asyncio.run(_bench(wport, url, procs, seconds, rate, concurrency, chats, workers))
         finally:
             for proc in (server, sink, redis_proc):
                 if proc is not None:
@@ -237,36 +261,49 @@ def run(seconds: float, rate: float, concurrency: int, chats: int) -> None:
                     proc.wait(timeout=15)
 
 
+async def _wait_healthy(port: int) -> None:
+    async with aiohttp.ClientSession() as s:
+        for _ in range(300):
+            try:
+                async with s.get(f"http://127.0.0.1:{port}/healthz") as res:
+                    if res.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("bench load: `wargabot serve` did not start")
+
+
 async def _bench(
-    wport: int, sport: int, rport: int, pid: int, seconds: float, rate: float, conc: int, chats: int
+    wport: int,
+    redis_url: str,
+    procs: Processes,
+    seconds: float,
+    rate: float,
+    conc: int,
+    chats: int,
+    workers: int,
 ) -> None:
-    if True:
-        async with aiohttp.ClientSession() as s:
-            for _ in range(200):
-                try:
-                    async with s.get(f"http://127.0.0.1:{wport}/healthz") as res:
-                        if res.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
-        load = Load(f"http://127.0.0.1:{wport}/telegram/webhook", chats)
-        await load.closed(2.0, conc)  # warm-up: every chat gets a session
-        cpu = _cpu_seconds(pid)
-        top = await load.closed(seconds, conc)
-        cpu_per_update = (_cpu_seconds(pid) - cpu) / max(top.sent, 1) * 1000
-        fixed = await load.open(seconds, rate)
-        sessions, per_chat = await _redis_per_session(f"redis://127.0.0.1:{rport}/0")
-        workers = os.environ.get("WEB_WORKERS", "1")
-        print(f"load: {chats} chats, Telegram-shaped text updates, {workers} server worker(s)")
-        print(
-            f"  sustained ({conc} in flight): {top.sent / top.seconds:,.0f} updates/s, "
-            f"p50 {top.pct(0.5):.1f} ms, p99 {top.pct(0.99):.1f} ms, errors {top.errors}"
-        )
-        print(
-            f"  offered {rate:,.0f}/s for {seconds:g} s: "
-            f"{fixed.sent / fixed.seconds:,.0f} updates/s, "
-            f"p50 {fixed.pct(0.5):.1f} ms, p99 {fixed.pct(0.99):.1f} ms, errors {fixed.errors}"
-        )
-        print(f"  server CPU per update: {cpu_per_update:.2f} ms (all workers)")
-        print(f"  Redis: {sessions} sessions, {per_chat:,.0f} bytes per chat (all its keys)")
-        print(f"  server resident memory: {_rss_mb(pid):,.0f} MB (all workers)")
+    await _wait_healthy(wport)
+    load = Load(f"http://127.0.0.1:{wport}/telegram/webhook", chats)
+    await load.closed(2.0, conc)  # warm-up: every chat gets a session
+    before = procs.cpu()
+    top = await load.closed(seconds, conc)
+    after = procs.cpu()
+    fixed = await load.open(seconds, rate)
+    sessions, per_chat = await _redis_per_chat(redis_url)
+    print(f"load: {chats} chats, Telegram-shaped text updates, {workers} server worker(s)")
+    print(
+        f"  sustained ({conc} in flight): {top.sent / top.seconds:,.0f} updates/s, "
+        f"p50 {top.pct(0.5):.1f} ms, p99 {top.pct(0.99):.1f} ms, errors {top.errors}"
+    )
+    print(
+        f"  offered {rate:,.0f}/s for {seconds:g} s: "
+        f"{fixed.sent / fixed.seconds:,.0f} updates/s, "
+        f"p50 {fixed.pct(0.5):.1f} ms, p99 {fixed.pct(0.99):.1f} ms, errors {fixed.errors}"
+    )
+    per_update = {k: (after[k] - before[k]) / max(top.sent, 1) * 1000 for k in before}
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in per_update.items())
+    print(f"  CPU ms per update (sustained phase): {parts}; total {sum(per_update.values()):.2f}")
+    print(f"  Redis: {sessions} sessions, {per_chat:,.0f} bytes per chat (all its keys)")
+    print(f"  server resident memory: {_rss_mb(procs.server):,.0f} MB (all workers)")
