@@ -21,7 +21,6 @@ import fakeredis
 import redis.asyncio
 from redis.asyncio.client import Pipeline
 from redis.asyncio.lock import Lock
-from redis.exceptions import WatchError
 
 from bot.engine.model import Session
 from bot.funnel import position
@@ -109,6 +108,37 @@ def _decode(data: bytes) -> Session:
 
 SEEN_TTL = timedelta(days=2)  # how long a message id is remembered for dedupe
 
+# The hot path is two Lua scripts, one round trip each; every key of a call shares the chat's
+# hash tag, so they run on Redis Cluster too (and on fakeredis, through lupa).
+
+# KEYS: seen, lock, session, known, where.  ARGV: token, seen ms, lock ms.
+# false: a redelivery. {0}: the chat is busy. {1, session, known, where}: locked and loaded.
+_CLAIM = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return false end
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[3]) then return {0} end
+return {1, redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4]), redis.call('GET', KEYS[5])}
+"""
+
+# KEYS: session, known, where, inbound_at, lock.
+# ARGV: token, session ('' deletes it), session ms, known ms, where ('' deletes it), where ms,
+#       inbound time ('' leaves it), inbound ms.  Returns 1 when the lock was still ours.
+_FINISH = """
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1], KEYS[2])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])
+end
+if ARGV[5] == '' then
+  redis.call('DEL', KEYS[3])
+else
+  redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[6])
+end
+if ARGV[7] ~= '' then redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[8]) end
+if redis.call('GET', KEYS[5]) == ARGV[1] then return redis.call('DEL', KEYS[5]) end
+return 0
+"""
+
 
 class ChatBusy(Exception):
     """Another message of the same chat held the chat's lock for longer than lock_wait."""
@@ -174,9 +204,10 @@ class SessionStore:
         self.where_ttl = ttl + timedelta(days=30)
         self.lock_timeout = lock_timeout
         self.lock_wait = lock_wait
-        # real Redis releases a lock with redis-py's Lua script; fakeredis has no Lua
-        fake = isinstance(redis, fakeredis.FakeAsyncRedis)
-        self._release_script = None if fake else redis.register_script(Lock.LUA_RELEASE_SCRIPT)
+        # EVALSHA, loading the script again if the server has lost it (a restart)
+        self._claim = redis.register_script(_CLAIM)
+        self._finish = redis.register_script(_FINISH)
+        self._release_script = redis.register_script(Lock.LUA_RELEASE_SCRIPT)
 
     async def load(self, key: ChatKey) -> LoadResult:
         return self._result(key, *await self.redis.mget(*_loaded(key)))
@@ -211,29 +242,32 @@ class SessionStore:
             await pipe.execute()
 
     def _queue_where(self, pipe: Pipeline, key: ChatKey, session: Session | None) -> None:
-        at = None if session is None else position(session)
-        if at is None:
+        where = self._where_value(session)
+        if where is None:
             pipe.delete(redis_key(key, "where"))
         else:
-            pipe.set(redis_key(key, "where"), json.dumps(at).encode(), px=_ms(self.where_ttl))
+            pipe.set(redis_key(key, "where"), where, px=_ms(self.where_ttl))
+
+    @staticmethod
+    def _where_value(session: Session | None) -> bytes | None:
+        at = None if session is None else position(session)
+        return None if at is None else json.dumps(at).encode()
 
     # --- the hot path: two round trips per message --------------------------------------------
 
     async def claim(self, key: ChatKey, message_id: str) -> Claim | None:
-        """Dedupe, lock the chat and load its session in one round trip when the chat is free
-        (the load runs right after our lock in the same pipeline). None for a redelivery."""
+        """Dedupe, lock the chat and load its session in one round trip when the chat is free.
+        None for a redelivery; a busy chat is waited for (up to lock_wait), then loaded."""
         token = uuid.uuid4().hex.encode()
         lock = redis_key(key, "lock")
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.set(redis_key(key, "seen", message_id), b"1", nx=True, px=_ms(SEEN_TTL))
-            pipe.set(lock, token, nx=True, px=_ms(self.lock_timeout))
-            pipe.mget(*_loaded(key))
-            first, locked, loaded = await pipe.execute()
-        if not first:
-            if locked:
-                await self._release(lock, token)
+        keys = [redis_key(key, "seen", message_id), lock, *_loaded(key)]
+        args: list[bytes | int] = [token, _ms(SEEN_TTL), _ms(self.lock_timeout)]
+        reply = await self._claim(keys=keys, args=args)
+        if reply is None:
             return None
-        if not locked:  # another message of this chat is being handled: wait for it
+        if reply[0]:
+            loaded = reply[1:]
+        else:  # another message of this chat is being handled: wait for it
             await self._wait_for(key, lock, token)
             loaded = await self.redis.mget(*_loaded(key))
         return Claim(key, token, self._result(key, *loaded))
@@ -242,21 +276,20 @@ class SessionStore:
         self, claim: Claim, session: Session | None, inbound_at: datetime | None = None
     ) -> None:
         """Save the session (None: delete it) and release the chat in one round trip."""
-        key, lock = claim.key, redis_key(claim.key, "lock")
-        async with self.redis.pipeline(transaction=False) as pipe:
-            if session is None:
-                pipe.delete(redis_key(key, "session"), redis_key(key, "known"))
-            else:
-                pipe.set(redis_key(key, "session"), _encode(session), px=_ms(self.ttl))
-                pipe.set(redis_key(key, "known"), b"1", px=_ms(self.known_ttl))
-            self._queue_where(pipe, key, session)
-            if inbound_at is not None:
-                pipe.set(redis_key(key, "inbound_at"), _iso(inbound_at), px=_ms(self.ttl))
-            if self._release_script is not None:  # queued in the pipeline, not run yet
-                await self._release_script(keys=[lock], args=[claim.token], client=pipe)
-            await pipe.execute()
-        if self._release_script is None:
-            await self._release(lock, claim.token)
+        key = claim.key
+        keys = [*_loaded(key)[:3], redis_key(key, "inbound_at"), redis_key(key, "lock")]
+        args: list[bytes | int] = [
+            claim.token,
+            b"" if session is None else _encode(session),
+            _ms(self.ttl),
+            _ms(self.known_ttl),
+            self._where_value(session) or b"",
+            _ms(self.where_ttl),
+            b"" if inbound_at is None else _iso(inbound_at),
+            _ms(self.ttl),
+        ]
+        if not await self._finish(keys=keys, args=args):
+            log.warning("a chat lock expired before release (> %s)", self.lock_timeout)
 
     async def abandon(self, claim: Claim) -> None:
         """Release the chat without saving (the message failed)."""
@@ -271,21 +304,8 @@ class SessionStore:
             await asyncio.sleep(0.01)
 
     async def _release(self, lock: str, token: bytes) -> None:
-        """Delete the lock if it is still ours: Lua on real Redis, WATCH/MULTI on fakeredis."""
-        if self._release_script is not None:
-            released = await self._release_script(keys=[lock], args=[token])
-        else:
-            released = 0
-            async with self.redis.pipeline(transaction=True) as pipe:
-                try:
-                    await pipe.watch(lock)
-                    if await pipe.get(lock) == token:
-                        pipe.multi()  # type: ignore[no-untyped-call]
-                        pipe.delete(lock)
-                        released = (await pipe.execute())[0]
-                except WatchError:
-                    pass
-        if not released:
+        """Delete the lock if it is still ours."""
+        if not await self._release_script(keys=[lock], args=[token]):
             log.warning("a chat lock expired before release (> %s)", self.lock_timeout)
 
     async def delete(self, key: ChatKey) -> None:

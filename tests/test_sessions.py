@@ -427,3 +427,35 @@ async def test_a_claim_gives_up_with_chat_busy(store: SessionStore) -> None:
     assert held is not None
     with pytest.raises(ChatBusy):
         await store.claim(key, "m2")  # lock_wait is 2 s in this fixture
+
+
+async def test_the_hot_path_survives_a_server_that_lost_its_scripts(
+    store: SessionStore, client: redis.asyncio.Redis
+) -> None:
+    """A restarted Redis has no scripts cached: claim and finish load them again."""
+    key = ChatKey("telegram", "4246")
+    claim = await store.claim(key, "m1")
+    assert claim is not None
+    await client.script_flush()
+    await store.finish(claim, new_session("telegram", "4246", "00" * 16))
+    await client.script_flush()
+    again = await store.claim(key, "m2")
+    assert again is not None and again.loaded.session is not None
+
+
+async def test_finish_keeps_the_where_marker_and_deletes_it_with_the_session(
+    store: SessionStore, client: redis.asyncio.Redis
+) -> None:
+    key = ChatKey("telegram", "4247")
+    claim = await store.claim(key, "m1")
+    assert claim is not None
+    await store.finish(claim, typical_session(key))  # an application under way: where it stands is kept
+    where = redis_key(key, "where")
+    assert await client.get(where) is not None
+    assert 0 < await client.pttl(where) <= int(store.where_ttl.total_seconds() * 1000)
+    assert 0 < await client.pttl(redis_key(key, "session")) <= int(store.ttl.total_seconds() * 1000)
+    again = await store.claim(key, "m2")
+    assert again is not None
+    await store.finish(again, None)
+    assert await client.exists(where, redis_key(key, "session"), redis_key(key, "known")) == 0
+    assert await client.exists(redis_key(key, "lock")) == 0
