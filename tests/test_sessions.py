@@ -449,7 +449,7 @@ async def test_finish_keeps_the_where_marker_and_deletes_it_with_the_session(
     key = ChatKey("telegram", "4247")
     claim = await store.claim(key, "m1")
     assert claim is not None
-    await store.finish(claim, typical_session(key))  # an application under way: where it stands is kept
+    await store.finish(claim, typical_session(key))  # under way: where it stands is kept
     where = redis_key(key, "where")
     assert await client.get(where) is not None
     assert 0 < await client.pttl(where) <= int(store.where_ttl.total_seconds() * 1000)
