@@ -4,6 +4,7 @@ Telegram-shaped updates and reports throughput, latency, Redis bytes per session
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -14,10 +15,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import aiohttp
-from aiohttp import web
+import uvloop
 
 TOKEN = "123456:" + "B" * 35
 SECRET = "load-test-secret-0123456789"
@@ -35,27 +35,48 @@ def sink_main(port: int) -> None:
     """Run the sink in its own process, so it does not compete with the load generator."""
 
     async def forever() -> None:
-        await _sink(port)
+        loop = asyncio.get_running_loop()
+        await loop.create_server(_SinkProtocol, "127.0.0.1", port)
         await asyncio.Event().wait()
 
-    asyncio.run(forever())
+    uvloop.run(forever())
 
 
-async def _sink(port: int) -> web.AppRunner:
-    """A Bot API that answers every call at once: the benchmark measures wargabot, not Telegram."""
-    counter = {"sent": 0}
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+        if name.strip().lower() == b"transfer-encoding":
+            raise ValueError("chunked bodies are not expected here")
+    return 0
 
-    async def api(request: web.Request) -> web.Response:
-        counter["sent"] += 1
-        result = {"message_id": counter["sent"], "date": 0, "chat": {"id": 1, "type": "private"}}
-        return web.json_response({"ok": True, "result": result})
 
-    app = web.Application()
-    app.router.add_route("*", "/bot{token}/{method}", api)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
+class _SinkProtocol(asyncio.Protocol):
+    """A Bot API that answers every call at once, over raw HTTP/1.1 keep-alive: the benchmark
+    measures wargabot, not Telegram, and the harness takes as little of the 2 cores as it can."""
+
+    sent = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport, self.buffer = cast(asyncio.Transport, transport), b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            try:
+                size = end + 4 + _content_length(self.buffer[:end])
+            except ValueError:
+                self.transport.close()
+                return
+            if len(self.buffer) < size:
+                return
+            self.buffer = self.buffer[size:]
+            _SinkProtocol.sent += 1
+            body = b'{"ok":true,"result":{"message_id":%d,"date":0,' % _SinkProtocol.sent
+            body += b'"chat":{"id":1,"type":"private"}}}'
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            self.transport.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
 
 def _update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
@@ -84,66 +105,116 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection: a request, then its whole answer."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def exchange(self, request: bytes) -> int:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        length = _content_length(head)
+        if length:
+            await self.reader.readexactly(length)
+        return int(head[9:12])
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class Pool:
+    """Up to `limit` requests in flight, each on a connection of its own, reused when free."""
+
+    def __init__(self, port: int, limit: int) -> None:
+        self.port = port
+        self.slots = asyncio.Semaphore(limit)
+        self.idle: list[_Connection] = []
+
+    async def post(self, request: bytes) -> int:
+        async with self.slots:
+            conn = self.idle.pop() if self.idle else None
+            if conn is None:
+                conn = _Connection(*await asyncio.open_connection("127.0.0.1", self.port))
+            try:
+                status = await conn.exchange(request)
+            except BaseException:
+                conn.close()
+                raise
+            self.idle.append(conn)
+            return status
+
+    def close(self) -> None:
+        for conn in self.idle:
+            conn.close()
+        self.idle.clear()
+
+
 class Load:
-    def __init__(self, url: str, chats: int) -> None:
-        self.url, self.chats = url, chats
+    def __init__(self, port: int, chats: int) -> None:
+        self.port, self.chats = port, chats
         self.next_id = 1
         self.position = [0] * chats
 
-    def take(self) -> dict[str, Any]:
+    def take(self) -> bytes:
+        """The next update as a whole HTTP request to the Telegram webhook."""
         n = self.next_id
         self.next_id += 1
         chat = n % self.chats
         text = SCRIPT[self.position[chat] % len(SCRIPT)]
         self.position[chat] += 1
-        return _update(n, 900_000_000 + chat, text)
+        body = json.dumps(_update(n, 900_000_000 + chat, text)).encode()
+        head = (
+            "POST /telegram/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
 
-    async def _post(self, session: aiohttp.ClientSession, result: Result) -> None:
-        started = time.perf_counter()
-        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async def _post(self, pool: Pool, result: Result, since: float) -> None:
+        """One update; its latency counts from `since`, when it was due to be sent."""
         try:
-            async with session.post(self.url, json=self.take(), headers=headers) as res:
-                await res.read()
-                if res.status != 200:
-                    result.errors += 1
-        except aiohttp.ClientError:
+            if await pool.post(self.take()) != 200:
+                result.errors += 1
+        except (OSError, ValueError, asyncio.IncompleteReadError):
             result.errors += 1
-        result.latencies.append(time.perf_counter() - started)
+        result.latencies.append(time.perf_counter() - since)
         result.sent += 1
 
     async def closed(self, seconds: float, concurrency: int) -> Result:
         """As fast as the server answers, `concurrency` requests in flight."""
         result = Result(0, 0.0, [], 0)
         deadline = time.perf_counter() + seconds
-        conn = aiohttp.TCPConnector(limit=concurrency)
-        async with aiohttp.ClientSession(connector=conn) as session:
+        pool = Pool(self.port, concurrency)
 
-            async def worker() -> None:
-                while time.perf_counter() < deadline:
-                    await self._post(session, result)
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                await self._post(pool, result, time.perf_counter())
 
-            start = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-            result.seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        result.seconds = time.perf_counter() - start
+        pool.close()
         return result
 
     async def open(self, seconds: float, rate: float) -> Result:
-        """`rate` requests per second whatever the server does: latency under a fixed load."""
+        """`rate` requests per second whatever the server does: latency under a fixed load,
+        counted from when each update was due, so a harness that falls behind shows it."""
         result = Result(0, 0.0, [], 0)
-        conn = aiohttp.TCPConnector(limit=512)
-        async with aiohttp.ClientSession(connector=conn) as session:
-            tasks = set()
-            start = time.perf_counter()
-            total = int(seconds * rate)
-            for i in range(total):
-                delay = start + i / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                task = asyncio.create_task(self._post(session, result))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            await asyncio.gather(*tasks)
-            result.seconds = time.perf_counter() - start
+        pool = Pool(self.port, 512)
+        tasks = set()
+        start = time.perf_counter()
+        for i in range(int(seconds * rate)):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(self._post(pool, result, due))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        await asyncio.gather(*tasks)
+        result.seconds = time.perf_counter() - start
+        pool.close()
         return result
 
 
@@ -253,7 +324,7 @@ def run(seconds: float, rate: float, concurrency: int, chats: int, workers: int)
             server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=env)
             procs = Processes(server.pid, redis_proc.pid, sink.pid)
             url = f"redis://127.0.0.1:{rport}/0"
-            asyncio.run(_bench(wport, url, procs, seconds, rate, concurrency, chats, workers))
+            uvloop.run(_bench(wport, url, procs, seconds, rate, concurrency, chats, workers))
         finally:
             for proc in (server, sink, redis_proc):
                 if proc is not None:
@@ -262,15 +333,18 @@ def run(seconds: float, rate: float, concurrency: int, chats: int, workers: int)
 
 
 async def _wait_healthy(port: int) -> None:
-    async with aiohttp.ClientSession() as s:
-        for _ in range(300):
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    for _ in range(300):
+        try:
+            conn = _Connection(*await asyncio.open_connection("127.0.0.1", port))
             try:
-                async with s.get(f"http://127.0.0.1:{port}/healthz") as res:
-                    if res.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
+                if await conn.exchange(request) == 200:
+                    return
+            finally:
+                conn.close()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        await asyncio.sleep(0.1)
     raise SystemExit("bench load: `wargabot serve` did not start")
 
 
@@ -285,7 +359,7 @@ async def _bench(
     workers: int,
 ) -> None:
     await _wait_healthy(wport)
-    load = Load(f"http://127.0.0.1:{wport}/telegram/webhook", chats)
+    load = Load(wport, chats)
     await load.closed(2.0, conc)  # warm-up: every chat gets a session
     before = procs.cpu()
     top = await load.closed(seconds, conc)
