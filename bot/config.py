@@ -206,6 +206,11 @@ class Settings(BaseSettings):
 
     def check_channels(self) -> None:
         """What `serve` needs besides defaults: a channel that is on must be complete."""
+        if self.WEB_WORKERS > 1 and self.REDIS_URL in ("", "memory://"):
+            raise ConfigError(
+                f"REDIS_URL is missing: WEB_WORKERS={self.WEB_WORKERS} needs Redis, or each "
+                "process would keep its own sessions in memory (set WEB_WORKERS=1 without Redis)"
+            )
         if self.telegram_enabled and self.TELEGRAM_WEBHOOK_SECRET is None:
             raise ConfigError(
                 "TELEGRAM_WEBHOOK_SECRET is missing: set 16+ random characters (A-Z a-z 0-9 _ -) "

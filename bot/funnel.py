@@ -39,11 +39,14 @@ def position(session: Session) -> tuple[str, str] | None:
 
 def observe(key: ChatKey, loaded: LoadResult, before: Session, after: Session) -> None:
     """Count one turn: `before` is the session as loaded (or new), `after` as the engine left it."""
-    ref = chat_ref(key.channel, key.chat_id)
+
+    def ref() -> str:  # only when a line is logged: masking costs CPU on every turn otherwise
+        return chat_ref(key.channel, key.chat_id)
+
     if loaded.expired and loaded.where is not None:
         flow, step = loaded.where
         metrics.child(metrics.ABANDONED, flow, step, "expired").inc()
-        log.info("conversation expired", extra={"chat": ref, "flow": flow, "step": step})
+        log.info("conversation expired", extra={"chat": ref(), "flow": flow, "step": step})
 
     chosen = after.flow_id is not None and after.started_at is not None
     if chosen and (after.flow_id, after.started_at) != (before.flow_id, before.started_at):
@@ -55,7 +58,7 @@ def observe(key: ChatKey, loaded: LoadResult, before: Session, after: Session) -
     elif before.flow_id is not None and after.flow_id is None:
         if after.submissions > before.submissions:
             metrics.child(metrics.COMPLETED, before.flow_id).inc()
-            extra = {"chat": ref, "flow": before.flow_id, "dossier": after.reference}
+            extra = {"chat": ref(), "flow": before.flow_id, "dossier": after.reference}
             log.info("dossier submitted", extra=extra)
         elif before.stage == "cancel" and (was := position(before)) is not None:
             metrics.child(metrics.ABANDONED, *was, "cancelled").inc()
@@ -65,7 +68,7 @@ def observe(key: ChatKey, loaded: LoadResult, before: Session, after: Session) -
         metrics.child(metrics.STEP_REACHED, after.flow_id, reached).inc()
 
     if log.isEnabledFor(logging.DEBUG):
-        extra = {"chat": ref, "flow": after.flow_id, "stage": after.stage, "step": after.step}
+        extra = {"chat": ref(), "flow": after.flow_id, "stage": after.stage, "step": after.step}
         log.debug("turn", extra=extra)
 
 

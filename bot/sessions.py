@@ -111,13 +111,44 @@ SEEN_TTL = timedelta(days=2)  # how long a message id is remembered for dedupe
 # The hot path is two Lua scripts, one round trip each; every key of a call shares the chat's
 # hash tag, so they run on Redis Cluster too (and on fakeredis, through lupa).
 
-# KEYS: seen, lock, session, known, where.  ARGV: token, seen ms, lock ms.
-# false: a redelivery. {0}: the chat is busy. {1, session, known, where}: locked and loaded.
-_CLAIM = """
-if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return false end
-if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[3]) then return {0} end
+# Message ids already handled: one sorted set per chat (`seen`), member an 8-byte digest of the
+# id, score the time it came in (ms). Ids older than SEEN_TTL are pruned, and at most SEEN_MAX
+# are kept (a compact listpack: ~16 bytes per message instead of a key of ~80 bytes each).
+SEEN_MAX = 100
+_FIRST_TIME = """
+local function first_time(key, id, now, window, cap)
+  if redis.call('ZSCORE', key, id) then return false end
+  redis.call('ZADD', key, now, id)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local extra = redis.call('ZCARD', key) - cap
+  if extra > 0 then redis.call('ZREMRANGEBYRANK', key, 0, extra - 1) end
+  redis.call('PEXPIRE', key, window)
+  return true
+end
+"""
+
+# KEYS: seen.  ARGV: digest, now ms, seen ms, cap.  1 the first time, nil for a redelivery.
+_SEEN = (
+    _FIRST_TIME
+    + """
+if first_time(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])) then
+  return 1
+end
+return false
+"""
+)
+
+# KEYS: seen, lock, session, known, where.  ARGV: digest, now ms, seen ms, cap, token, lock ms.
+# nil: a redelivery. {0}: the chat is busy. {1, session, known, where}: locked and loaded.
+_CLAIM = (
+    _FIRST_TIME
+    + """
+if not first_time(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
+then return false end
+if not redis.call('SET', KEYS[2], ARGV[5], 'NX', 'PX', ARGV[6]) then return {0} end
 return {1, redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4]), redis.call('GET', KEYS[5])}
 """
+)
 
 # KEYS: session, known, where, inbound_at, lock.
 # ARGV: token, session ('' deletes it), session ms, known ms, where ('' deletes it), where ms,
@@ -182,6 +213,11 @@ def _ms(d: timedelta) -> int:
     return max(1, int(d.total_seconds() * 1000))
 
 
+def _digest(message_id: str) -> bytes:
+    """What the `seen` set holds of a message id: short, fixed-size, no platform id kept."""
+    return hashlib.blake2b(message_id.encode(), digest_size=8).digest()
+
+
 def _loaded(key: ChatKey) -> tuple[str, str, str]:
     """The keys a load reads at once: the session, whether there was one, where it stood."""
     return redis_key(key, "session"), redis_key(key, "known"), redis_key(key, "where")
@@ -206,6 +242,7 @@ class SessionStore:
         self.lock_wait = lock_wait
         # EVALSHA, loading the script again if the server has lost it (a restart)
         self._claim = redis.register_script(_CLAIM)
+        self._seen = redis.register_script(_SEEN)
         self._finish = redis.register_script(_FINISH)
         self._release_script = redis.register_script(Lock.LUA_RELEASE_SCRIPT)
 
@@ -260,15 +297,19 @@ class SessionStore:
         None for a redelivery; a busy chat is waited for (up to lock_wait), then loaded."""
         token = uuid.uuid4().hex.encode()
         lock = redis_key(key, "lock")
-        keys = [redis_key(key, "seen", message_id), lock, *_loaded(key)]
-        args: list[bytes | int] = [token, _ms(SEEN_TTL), _ms(self.lock_timeout)]
+        keys = [redis_key(key, "seen"), lock, *_loaded(key)]
+        args = [*self._seen_args(message_id, SEEN_TTL), token, _ms(self.lock_timeout)]
         reply = await self._claim(keys=keys, args=args)
         if reply is None:
             return None
         if reply[0]:
             loaded = reply[1:]
         else:  # another message of this chat is being handled: wait for it
-            await self._wait_for(key, lock, token)
+            try:
+                await self._wait_for(key, lock, token)
+            except BaseException:
+                await self.forget(key, message_id)  # not handled: a redelivery must be
+                raise
             loaded = await self.redis.mget(*_loaded(key))
         return Claim(key, token, self._result(key, *loaded))
 
@@ -313,15 +354,18 @@ class SessionStore:
         keys = (redis_key(key, "session"), redis_key(key, "known"), redis_key(key, "where"))
         await self.redis.delete(*keys)
 
+    @staticmethod
+    def _seen_args(message_id: str, ttl: timedelta) -> list[bytes | int]:
+        return [_digest(message_id), int(time.time() * 1000), _ms(ttl), SEEN_MAX]
+
     async def first_time(self, key: ChatKey, message_id: str, ttl: timedelta = SEEN_TTL) -> bool:
         """True the first time a message id is seen for this chat, False on redelivery."""
-        return bool(
-            await self.redis.set(redis_key(key, "seen", message_id), b"1", nx=True, px=_ms(ttl))
-        )
+        args = self._seen_args(message_id, ttl)
+        return bool(await self._seen(keys=[redis_key(key, "seen")], args=args))
 
     async def forget(self, key: ChatKey, message_id: str) -> None:
         """Undo first_time() for a message whose handling failed, so a redelivery is handled."""
-        await self.redis.delete(redis_key(key, "seen", message_id))
+        await self.redis.zrem(redis_key(key, "seen"), _digest(message_id))
 
     @asynccontextmanager
     async def lock(self, key: ChatKey) -> AsyncIterator[None]:

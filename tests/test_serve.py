@@ -93,6 +93,15 @@ def test_a_bad_setting_stops_start_up_with_its_name(tmp_path: Path) -> None:
     assert "TELEGRAM_API_URL" in res.stderr and "http(s) URL" in res.stderr
 
 
+def test_several_web_workers_without_redis_are_refused() -> None:
+    env = {**os.environ, "WEB_WORKERS": "2", "PORT": str(_free_port())}
+    env.pop("REDIS_URL", None)
+    res = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True, text=True
+    )
+    assert res.returncode == 2 and "REDIS_URL is missing: WEB_WORKERS=2" in res.stderr
+
+
 def test_a_half_configured_channel_is_named(tmp_path: Path) -> None:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "PORT": str(_free_port())}
     env.pop("TELEGRAM_WEBHOOK_SECRET", None)

@@ -174,7 +174,7 @@ def test_key_layout() -> None:
     assert redis_key(KEY, "lock") == "wb:{telegram:12345}:lock"
     assert redis_key(KEY, "known") == "wb:{telegram:12345}:known"
     assert redis_key(KEY, "inbound_at") == "wb:{telegram:12345}:inbound_at"
-    assert redis_key(KEY, "seen", "wamid.HBg") == "wb:{telegram:12345}:seen:wamid.HBg"
+    assert redis_key(KEY, "seen") == "wb:{telegram:12345}:seen"
 
 
 @pytest.mark.parametrize(
@@ -215,7 +215,26 @@ async def test_first_time_then_redelivery(client: redis.asyncio.Redis, store: Se
     assert await store.first_time(KEY, "msg-1") is False
     assert await store.first_time(KEY, "msg-2") is True
     assert await store.first_time(ChatKey("telegram", "777"), "msg-1") is True
-    assert 2 * 86400 - 5 <= await client.ttl(redis_key(KEY, "seen", "msg-1")) <= 2 * 86400
+    assert 2 * 86400 - 5 <= await client.ttl(redis_key(KEY, "seen")) <= 2 * 86400
+    members = await client.zrange(redis_key(KEY, "seen"), 0, -1)
+    assert len(members) == 2 and all(len(m) == 8 for m in members)  # digests, not the ids
+
+
+async def test_seen_ids_are_bounded_in_number_and_age(
+    client: redis.asyncio.Redis, store: SessionStore
+) -> None:
+    seen = redis_key(KEY, "seen")
+    for n in range(sessions.SEEN_MAX + 30):
+        assert await store.first_time(KEY, f"update-{n}")
+    assert await client.zcard(seen) == sessions.SEEN_MAX  # the oldest are let go
+    assert await store.first_time(KEY, "update-0")  # long gone: handled again
+    assert not await store.first_time(KEY, f"update-{sessions.SEEN_MAX + 29}")  # recent: not
+    # ids older than the window are pruned when the next one comes in
+    await store.first_time(KEY, "early", ttl=timedelta(milliseconds=50))
+    await asyncio.sleep(0.1)
+    await store.first_time(KEY, "later", ttl=timedelta(milliseconds=50))
+    assert await client.zcard(seen) == 1
+    assert await store.first_time(KEY, "early", ttl=timedelta(milliseconds=50))
 
 
 # --- lock -------------------------------------------------------------------------------------
@@ -427,6 +446,9 @@ async def test_a_claim_gives_up_with_chat_busy(store: SessionStore) -> None:
     assert held is not None
     with pytest.raises(ChatBusy):
         await store.claim(key, "m2")  # lock_wait is 2 s in this fixture
+    await store.abandon(held)
+    again = await store.claim(key, "m2")  # the platform's redelivery is handled, not dropped
+    assert again is not None
 
 
 async def test_the_hot_path_survives_a_server_that_lost_its_scripts(
