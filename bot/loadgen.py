@@ -13,7 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -99,6 +100,16 @@ class Result:
     seconds: float
     latencies: list[float]
     errors: int
+    kinds: Counter[str] = field(default_factory=Counter)
+
+    def fail(self, kind: str) -> None:
+        self.errors += 1
+        self.kinds[kind] += 1
+
+    def said(self) -> str:
+        """`errors N` and, when there were any, of which kinds."""
+        kinds = ", ".join(f"{k} {n}" for k, n in self.kinds.most_common())
+        return f"errors {self.errors}" + (f" ({kinds})" if kinds else "")
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -174,10 +185,11 @@ class Load:
     async def _post(self, pool: Pool, result: Result, since: float) -> None:
         """One update; its latency counts from `since`, when it was due to be sent."""
         try:
-            if await pool.post(self.take()) != 200:
-                result.errors += 1
-        except (OSError, ValueError, asyncio.IncompleteReadError):
-            result.errors += 1
+            status = await pool.post(self.take())
+            if status != 200:
+                result.fail(f"HTTP {status}")
+        except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
+            result.fail(type(exc).__name__)
         result.latencies.append(time.perf_counter() - since)
         result.sent += 1
 
@@ -369,12 +381,12 @@ async def _bench(
     print(f"load: {chats} chats, Telegram-shaped text updates, {workers} server worker(s)")
     print(
         f"  sustained ({conc} in flight): {top.sent / top.seconds:,.0f} updates/s, "
-        f"p50 {top.pct(0.5):.1f} ms, p99 {top.pct(0.99):.1f} ms, errors {top.errors}"
+        f"p50 {top.pct(0.5):.1f} ms, p99 {top.pct(0.99):.1f} ms, {top.said()}"
     )
     print(
         f"  offered {rate:,.0f}/s for {seconds:g} s: "
         f"{fixed.sent / fixed.seconds:,.0f} updates/s, "
-        f"p50 {fixed.pct(0.5):.1f} ms, p99 {fixed.pct(0.99):.1f} ms, errors {fixed.errors}"
+        f"p50 {fixed.pct(0.5):.1f} ms, p99 {fixed.pct(0.99):.1f} ms, {fixed.said()}"
     )
     per_update = {k: (after[k] - before[k]) / max(top.sent, 1) * 1000 for k in before}
     parts = ", ".join(f"{k} {v:.2f}" for k, v in per_update.items())

@@ -74,6 +74,7 @@ def _escape(part: str) -> str:
     return part.replace("%", "%25").replace("{", "%7B").replace("}", "%7D").replace(":", "%3A")
 
 
+@lru_cache(maxsize=32768)  # ~6 keys per active chat, asked for several times per message
 def redis_key(chat: ChatKey, *parts: str) -> str:
     """`wb:{channel:chat_id}:part...`: every key of one chat shares one Redis Cluster hash tag."""
     return ":".join((_prefix(chat), *map(_escape, parts)))
