@@ -11,7 +11,7 @@ import os
 import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -113,14 +113,15 @@ SEEN_TTL = timedelta(days=2)  # how long a message id is remembered for dedupe
 # hash tag, so they run on Redis Cluster too (and on fakeredis, through lupa).
 
 # Message ids already handled: one sorted set per chat (`seen`), member an 8-byte digest of the
-# id, score the time it came in (ms). Ids older than SEEN_TTL are pruned, and at most SEEN_MAX
-# are kept (a compact listpack: ~16 bytes per message instead of a key of ~80 bytes each).
-SEEN_MAX = 100
+# id, score the second it came in. Ids older than SEEN_TTL are pruned, and only the last SEEN_MAX
+# are kept: a compact listpack of ~16 bytes per message, where a key per message took ~80.
+# A platform redelivers within minutes; no citizen sends 50 messages in between.
+SEEN_MAX = 50
 _FIRST_TIME = """
 local function first_time(key, id, now, window, cap)
   if redis.call('ZSCORE', key, id) then return false end
   redis.call('ZADD', key, now, id)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window / 1000)
   local extra = redis.call('ZCARD', key) - cap
   if extra > 0 then redis.call('ZREMRANGEBYRANK', key, 0, extra - 1) end
   redis.call('PEXPIRE', key, window)
@@ -128,7 +129,7 @@ local function first_time(key, id, now, window, cap)
 end
 """
 
-# KEYS: seen.  ARGV: digest, now ms, seen ms, cap.  1 the first time, nil for a redelivery.
+# KEYS: seen.  ARGV: digest, now (s), seen ms, cap.  1 the first time, nil for a redelivery.
 _SEEN = (
     _FIRST_TIME
     + """
@@ -139,7 +140,7 @@ return false
 """
 )
 
-# KEYS: seen, lock, session, known, where.  ARGV: digest, now ms, seen ms, cap, token, lock ms.
+# KEYS: seen, lock, session, known, where.  ARGV: digest, now (s), seen ms, cap, token, lock ms.
 # nil: a redelivery. {0}: the chat is busy. {1, session, known, where}: locked and loaded.
 _CLAIM = (
     _FIRST_TIME
@@ -241,6 +242,7 @@ class SessionStore:
         self.where_ttl = ttl + timedelta(days=30)
         self.lock_timeout = lock_timeout
         self.lock_wait = lock_wait
+        self.clock: Callable[[], float] = time.time  # when a message id was seen (tests move it)
         # EVALSHA, loading the script again if the server has lost it (a restart)
         self._claim = redis.register_script(_CLAIM)
         self._seen = redis.register_script(_SEEN)
@@ -355,9 +357,8 @@ class SessionStore:
         keys = (redis_key(key, "session"), redis_key(key, "known"), redis_key(key, "where"))
         await self.redis.delete(*keys)
 
-    @staticmethod
-    def _seen_args(message_id: str, ttl: timedelta) -> list[bytes | int]:
-        return [_digest(message_id), int(time.time() * 1000), _ms(ttl), SEEN_MAX]
+    def _seen_args(self, message_id: str, ttl: timedelta) -> list[bytes | int]:
+        return [_digest(message_id), int(self.clock()), _ms(ttl), SEEN_MAX]
 
     async def first_time(self, key: ChatKey, message_id: str, ttl: timedelta = SEEN_TTL) -> bool:
         """True the first time a message id is seen for this chat, False on redelivery."""

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
+import fakeredis
 import pytest
 import redis.asyncio
 from redis.crc import key_slot
@@ -229,12 +230,28 @@ async def test_seen_ids_are_bounded_in_number_and_age(
     assert await client.zcard(seen) == sessions.SEEN_MAX  # the oldest are let go
     assert await store.first_time(KEY, "update-0")  # long gone: handled again
     assert not await store.first_time(KEY, f"update-{sessions.SEEN_MAX + 29}")  # recent: not
-    # ids older than the window are pruned when the next one comes in
-    await store.first_time(KEY, "early", ttl=timedelta(milliseconds=50))
-    await asyncio.sleep(0.1)
-    await store.first_time(KEY, "later", ttl=timedelta(milliseconds=50))
-    assert await client.zcard(seen) == 1
-    assert await store.first_time(KEY, "early", ttl=timedelta(milliseconds=50))
+    # ids older than SEEN_TTL are pruned when the next one comes in
+    other = ChatKey("telegram", "778")
+    store.clock = lambda: 1_800_000_000.0
+    assert await store.first_time(other, "early")
+    store.clock = lambda: 1_800_000_000.0 + sessions.SEEN_TTL.total_seconds() - 1
+    assert not await store.first_time(other, "early")  # still within the window
+    assert await store.first_time(other, "later")
+    store.clock = lambda: 1_800_000_000.0 + sessions.SEEN_TTL.total_seconds() + 1
+    assert await store.first_time(other, "last")
+    assert await client.zcard(redis_key(other, "seen")) == 2  # "early" is gone
+    assert await store.first_time(other, "early")  # so it would be handled again
+
+
+async def test_the_dedupe_memory_of_a_busy_chat_stays_small(
+    client: redis.asyncio.Redis, store: SessionStore
+) -> None:
+    for n in range(500):
+        await store.first_time(KEY, str(700_000_000 + n))  # Telegram-like update ids
+    assert await client.zcard(redis_key(KEY, "seen")) == sessions.SEEN_MAX
+    if not isinstance(client, fakeredis.FakeAsyncRedis):  # MEMORY USAGE: real Redis only
+        used = await client.memory_usage(redis_key(KEY, "seen"))
+        assert used is not None and used < 1200, used
 
 
 # --- lock -------------------------------------------------------------------------------------
