@@ -121,6 +121,7 @@ class _Connection:
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
+        self.used = time.monotonic()
 
     async def exchange(self, request: bytes) -> int:
         self.writer.write(request)
@@ -128,6 +129,7 @@ class _Connection:
         length = _content_length(head)
         if length:
             await self.reader.readexactly(length)
+        self.used = time.monotonic()
         return int(head[9:12])
 
     def close(self) -> None:
@@ -135,7 +137,11 @@ class _Connection:
 
 
 class Pool:
-    """Up to `limit` requests in flight, each on a connection of its own, reused when free."""
+    """Up to `limit` requests in flight, each on a connection of its own, reused when free.
+    A connection idle for KEEP_IDLE seconds is not reused: uvicorn closes idle keep-alive
+    connections after 5 s, and a request written into one that is closing is lost."""
+
+    KEEP_IDLE = 3.0
 
     def __init__(self, port: int, limit: int) -> None:
         self.port = port
@@ -144,7 +150,11 @@ class Pool:
 
     async def post(self, request: bytes) -> int:
         async with self.slots:
-            conn = self.idle.pop() if self.idle else None
+            conn = self.idle.pop() if self.idle else None  # the most recently used
+            if conn is not None and time.monotonic() - conn.used > self.KEEP_IDLE:
+                self.close()  # it and every one below it are stale
+                conn.close()
+                conn = None
             if conn is None:
                 conn = _Connection(*await asyncio.open_connection("127.0.0.1", self.port))
             try:
@@ -255,13 +265,14 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
-def _rss_mb(pid: int) -> float:
-    total = 0.0
+def _rss_mb(pid: int) -> list[float]:
+    """Resident memory of the server process, then of each of its children (the workers)."""
+    sizes = []
     for p in _tree(pid):
         for line in Path(f"/proc/{p}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) / 1024
-    return total
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
 
 
 async def _redis_per_chat(url: str) -> tuple[int, float]:
@@ -392,4 +403,8 @@ async def _bench(
     parts = ", ".join(f"{k} {v:.2f}" for k, v in per_update.items())
     print(f"  CPU ms per update (sustained phase): {parts}; total {sum(per_update.values()):.2f}")
     print(f"  Redis: {sessions} sessions, {per_chat:,.0f} bytes per chat (all its keys)")
-    print(f"  server resident memory: {_rss_mb(procs.server):,.0f} MB (all workers)")
+    main, *children = _rss_mb(procs.server)
+    each = " + ".join(f"{c:,.0f}" for c in children)
+    tail = f", its children {each} MB)" if each else ")"
+    parts = f" (the serving process {main:,.0f} MB{tail}"
+    print(f"  server resident memory: {main + sum(children):,.0f} MB{parts}")
