@@ -226,6 +226,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
             log_level=settings.LOG_LEVEL,
             log_config=log_config(settings.LOG_LEVEL, settings.LOG_FORMAT),
             access_log=settings.LOG_LEVEL == "debug",
+            proxy_headers=False,  # as with one worker: nothing here reads the client address
         )
         return 0
     uvicorn.run(
