@@ -216,19 +216,16 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     except ConfigError as exc:
         print(f"wargabot: bad setting: {exc}", file=sys.stderr)
         return 2
-    if settings.WEB_WORKERS > 1:  # each worker process builds its own app from the settings
-        uvicorn.run(
-            "bot.app:create_app",
-            factory=True,
-            workers=settings.WEB_WORKERS,
-            host=host or settings.HOST,
-            port=port or settings.PORT,
-            log_level=settings.LOG_LEVEL,
-            log_config=log_config(settings.LOG_LEVEL, settings.LOG_FORMAT),
-            access_log=settings.LOG_LEVEL == "debug",
-            proxy_headers=False,  # as with one worker: nothing here reads the client address
+    if settings.WEB_WORKERS > 1:  # each process builds its own app from the settings
+        from bot.webworkers import serve
+
+        return serve(
+            settings.WEB_WORKERS,
+            host or settings.HOST,
+            port or settings.PORT,
+            settings.LOG_LEVEL,
+            settings.LOG_FORMAT,
         )
-        return 0
     uvicorn.run(
         app,
         host=host or settings.HOST,

@@ -1,11 +1,24 @@
 """Prometheus metrics, defined once: messages, latency, refused photos, dossiers, funnels.
-Only definitions live here; the modules that observe things increment them."""
+Only definitions live here; the modules that observe things increment them.
+
+With several web processes (WEB_WORKERS > 1, bot/webworkers.py) PROMETHEUS_MULTIPROC_DIR is set
+before this module is imported: each process writes its values there, and /metrics adds them up
+whichever process answers."""
 
 from __future__ import annotations
 
+import os
 from typing import TypeVar, cast
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.metrics import MetricWrapperBase
 
 MESSAGES_IN = Counter("wargabot_messages_in_total", "Messages received", ["channel"])
@@ -36,11 +49,20 @@ DELIVERY_FAILURES = Counter(
 DEAD_LETTERS = Counter(
     "wargabot_dossiers_dead_lettered_total", "Dossiers given up on after retrying for hours"
 )
-OUTBOX_DEPTH = Gauge("wargabot_outbox_depth", "Submitted dossiers not yet delivered")
-OUTBOX_OLDEST = Gauge(
-    "wargabot_outbox_oldest_seconds", "Age of the oldest undelivered dossier (0 when none)"
+# Read from Redis by every process that runs an outbox worker: the same figure, not a share.
+OUTBOX_DEPTH = Gauge(
+    "wargabot_outbox_depth", "Submitted dossiers not yet delivered", multiprocess_mode="mostrecent"
 )
-OUTBOX_DEAD = Gauge("wargabot_outbox_dead_letters", "Dossiers in the dead-letter stream")
+OUTBOX_OLDEST = Gauge(
+    "wargabot_outbox_oldest_seconds",
+    "Age of the oldest undelivered dossier (0 when none)",
+    multiprocess_mode="mostrecent",
+)
+OUTBOX_DEAD = Gauge(
+    "wargabot_outbox_dead_letters",
+    "Dossiers in the dead-letter stream",
+    multiprocess_mode="mostrecent",
+)
 WEBHOOK_REFUSED = Counter(
     "wargabot_webhook_refused_total", "Webhook calls refused", ["channel", "reason"]
 )
@@ -75,3 +97,12 @@ def child(metric: M, *labels: str) -> M:
     if found is None:
         found = _children[key] = metric.labels(*labels)
     return cast(M, found)
+
+
+def exposition() -> bytes:
+    """What /metrics shows: this process's metrics, or every web process's added up."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
