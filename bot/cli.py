@@ -207,16 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> int:
-    import uvicorn
-
-    from bot.app import create_app
-
     try:
-        app = create_app(settings)
+        settings.check_channels()
+        settings.check_inbox()
     except ConfigError as exc:
         print(f"wargabot: bad setting: {exc}", file=sys.stderr)
         return 2
-    if settings.WEB_WORKERS > 1:  # each process builds its own app from the settings
+    if settings.WEB_WORKERS > 1:  # each process builds its own app; this one only watches them
         from bot.webworkers import serve
 
         return serve(
@@ -226,6 +223,11 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
             settings.LOG_LEVEL,
             settings.LOG_FORMAT,
         )
+    import uvicorn
+
+    from bot.app import create_app
+
+    app = create_app(settings)
     uvicorn.run(
         app,
         host=host or settings.HOST,

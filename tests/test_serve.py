@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,25 +32,36 @@ def _free_port() -> int:
 
 @contextmanager
 def serve(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """`wargabot serve` until the block ends, then SIGTERM; its log goes to a file, not a pipe
+    (a pipe nobody reads fills up and blocks the server mid-write)."""
     full = {**os.environ, **env, "PORT": str(port), "HOST": "127.0.0.1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"], env=full, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=full, stderr=log)
+
+        def said() -> str:
+            log.seek(0)
+            return log.read().decode(errors="replace")[-4000:]
+
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                try:
+                    res = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5)
+                    if res.status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            else:
+                proc.kill()
+                raise AssertionError(said() or "no start")
+            yield proc
+        finally:
+            proc.send_signal(signal.SIGTERM)
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            proc.kill()
-            raise AssertionError(proc.stderr.read().decode() if proc.stderr else "no start")
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=15)
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise AssertionError(f"serve did not stop on SIGTERM:\n{said()}") from None
 
 
 async def _post(port: int, update: dict[str, Any]) -> int:

@@ -127,6 +127,7 @@ async def test_two_web_processes_share_connections_metrics_and_restarts(
                 await asyncio.sleep(0.2)
             assert len(now) == 2 and web[0] not in now, now
             assert await _post(port, text_update(99, 8_800_099, "halo")) == 200
+            await tg.wait_for_messages(8_800_099, 1)  # the new process answers too
             assert {_messages_in(port) for _ in range(8)} == {25.0}
             metrics_dir = _env_of(now[0]).get("PROMETHEUS_MULTIPROC_DIR", "")
             assert metrics_dir and Path(metrics_dir).is_dir()
