@@ -31,16 +31,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """`wargabot serve` until the block ends, then SIGTERM; its log goes to a file, not a pipe
-    (a pipe nobody reads fills up and blocks the server mid-write)."""
+def serve(
+    env: dict[str, str], port: int, log: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`wargabot serve` until the block ends, then SIGTERM. Its log goes to a file (`log`, or a
+    temporary one), not a pipe: a pipe nobody reads fills up and blocks the server mid-write."""
     full = {**os.environ, **env, "PORT": str(port), "HOST": "127.0.0.1"}
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=full, stderr=log)
+    with open(log, "w+b") if log else tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=full, stderr=out)
 
         def said() -> str:
-            log.seek(0)
-            return log.read().decode(errors="replace")[-4000:]
+            out.seek(0)
+            return out.read().decode(errors="replace")[-4000:]
 
         try:
             deadline = time.monotonic() + 20
