@@ -23,9 +23,9 @@ from tests import photo_factory as pf
 from tests.fake_telegram import FakeTelegram, contact_update, user
 from tests.fake_twilio import AUTH_TOKEN, FakeTwilio, new_sid, signature
 from tests.test_serve import _free_port, serve
-from tests.test_telegram import GOWA, Chat, telegram_env
+from tests.test_telegram import GOWA, Chat
 from tests.test_whatsapp import MAKASSAR, URL, Citizen, whatsapp_env
-from tests.webapp import TOKEN, running
+from tests.webapp import TOKEN, running, telegram_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

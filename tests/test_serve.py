@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.fake_telegram import FakeTelegram, text_update
-from tests.webapp import SECRET, TOKEN, env_for
+from tests.webapp import SECRET, TOKEN, telegram_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -78,13 +78,7 @@ async def _post(port: int, update: dict[str, Any]) -> int:
 
 async def test_a_restart_mid_conversation_loses_nothing(tmp_path: Path, redis_url: str) -> None:
     async with FakeTelegram() as tg:
-        env = env_for(
-            tmp_path,
-            redis_url,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_WEBHOOK_SECRET=SECRET,
-            TELEGRAM_API_URL=tg.url,
-        )
+        env = telegram_env(tmp_path, redis_url, tg)
         port, chat = _free_port(), 7770001
         with serve(env, port):
             for i, text in enumerate(["halo", "ya", "2", "mulai", "1"], 1):

@@ -27,7 +27,7 @@ from tests.fake_telegram import (
     text_update,
     voice_update,
 )
-from tests.webapp import SECRET, TOKEN, Running, env_for, running
+from tests.webapp import SECRET, Running, env_for, running, telegram_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
@@ -66,16 +66,6 @@ class Chat:
         assert await self.post(update) == 200
         await self.app.settle()
         return self.tg.texts_to(self.chat_id)[before:]
-
-
-def telegram_env(tmp_path: Path, redis_url: str, tg: FakeTelegram) -> dict[str, str]:
-    return env_for(
-        tmp_path,
-        redis_url,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_WEBHOOK_SECRET=SECRET,
-        TELEGRAM_API_URL=tg.url,
-    )
 
 
 GOWA = [

@@ -10,20 +10,14 @@ import pytest
 from bot.config import ConfigError, load_settings
 from bot.telegram_admin import poll, set_webhook
 from tests.fake_telegram import FakeTelegram, text_update
-from tests.webapp import SECRET, TOKEN, env_for
+from tests.webapp import SECRET, TOKEN, env_for, telegram_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 async def test_set_webhook_registers_the_url_and_secret(tmp_path: Path, redis_url: str) -> None:
     async with FakeTelegram() as tg:
-        env = env_for(
-            tmp_path,
-            redis_url,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_WEBHOOK_SECRET=SECRET,
-            TELEGRAM_API_URL=tg.url,
-        )
+        env = telegram_env(tmp_path, redis_url, tg)
         assert await set_webhook(load_settings(env)) == 0
         assert tg.webhook["url"] == "https://bot.example.org/telegram/webhook"
         assert tg.webhook["secret_token"] == SECRET

@@ -17,23 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.loadgen import _tree
 from tests.fake_telegram import FakeTelegram, text_update
 from tests.test_serve import _free_port, _post, serve
-from tests.webapp import SECRET, TOKEN, env_for
+from tests.webapp import SECRET, env_for, telegram_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-def _children(pid: int) -> list[int]:
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(stat.parent.name))
-    return kids
 
 
 def _socket_inodes(pid: int) -> set[str]:
@@ -63,7 +52,7 @@ def _accepted(pid: int, port: int) -> int:
 def _web_processes(pid: int, port: int) -> list[int]:
     """The children that listen on the port (not multiprocessing's resource tracker)."""
     listening = []
-    for kid in _children(pid):
+    for kid in _tree(pid)[1:]:  # its children
         mine = _socket_inodes(kid)
         for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
             fields = line.split()
@@ -83,14 +72,7 @@ async def test_two_web_processes_share_connections_metrics_and_restarts(
     tmp_path: Path, redis_url: str
 ) -> None:
     async with FakeTelegram() as tg:
-        env = env_for(
-            tmp_path,
-            redis_url,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_WEBHOOK_SECRET=SECRET,
-            TELEGRAM_API_URL=tg.url,
-            WEB_WORKERS="2",
-        )
+        env = telegram_env(tmp_path, redis_url, tg, WEB_WORKERS="2")
         port = _free_port()
         with serve(env, port) as proc:
             deadline = time.monotonic() + 20

@@ -13,10 +13,23 @@ import httpx
 from bot.app import create_app
 from bot.config import load_settings
 from bot.services import Services
+from tests.fake_telegram import FakeTelegram
 
 TOKEN = "123456:" + "A" * 35
 SECRET = "s3cret-webhook-token-123"
 PUBLIC = "https://bot.example.org"
+
+
+def telegram_env(tmp: Path, redis_url: str, tg: FakeTelegram, **extra: str) -> dict[str, str]:
+    """env_for() with the bot on: its token and webhook secret, the fake Bot API as Telegram."""
+    return env_for(
+        tmp,
+        redis_url,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_URL=tg.url,
+        **extra,
+    )
 
 
 def env_for(tmp: Path, redis_url: str, **extra: str) -> dict[str, str]:
