@@ -55,7 +55,12 @@ def parser() -> argparse.ArgumentParser:
     upd.add_argument("--new", metavar="LANG", help="also start a catalog for this language")
     _flow_dirs(upd)
 
-    serve = sub.add_parser("serve", help="run the web service: webhooks, health, metrics")
+    serve = sub.add_parser(
+        "serve",
+        help="run the web service: webhooks, health, metrics",
+        description="Run the web service. WEB_WORKERS=N runs N processes on the port (N > 1 "
+        "needs REDIS_URL); settings come from the environment and .env (see .env.example).",
+    )
     serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8080)")
     serve.add_argument(

@@ -96,7 +96,7 @@ class Supervisor:
         try:
             while code == 0 and not self.stopping.wait(0.5):
                 for i, process in enumerate(processes):
-                    if process.is_alive():
+                    if process.is_alive() or self.stopping.is_set():  # Ctrl-C reaches all
                         continue
                     if self._crash_loop():
                         code = 1
