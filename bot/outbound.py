@@ -13,6 +13,10 @@ from bot import metrics
 
 log = logging.getLogger("wargabot.outbound")
 
+# Seconds a stopping service keeps trying to send the replies it has queued: under the 10 s
+# Docker (and systemd) give a process between SIGTERM and SIGKILL.
+SHUTDOWN_DRAIN = 7.0
+
 
 class RetryLater(Exception):
     """The platform asked us to wait (HTTP 429): `after` seconds."""
@@ -65,14 +69,17 @@ class Outbox:
         self.attempts = attempts
         self.backoff = backoff
         self._tails: dict[str, asyncio.Task[None]] = {}
+        self._running: set[asyncio.Task[None]] = set()  # every chat's, not only the last
 
     def submit(self, chat_id: str, sends: list[Callable[[], Awaitable[object]]]) -> None:
         previous = self._tails.get(chat_id)
         task = asyncio.create_task(self._run(chat_id, previous, sends))
         self._tails[chat_id] = task
+        self._running.add(task)
         task.add_done_callback(lambda t: self._forget(chat_id, t))
 
     def _forget(self, chat_id: str, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
         if self._tails.get(chat_id) is task:
             del self._tails[chat_id]
 
@@ -111,7 +118,23 @@ class Outbox:
         if tail is not None:
             await asyncio.wait([tail])
 
-    async def drain(self) -> None:
-        """Wait until every queued send has been attempted (tests, shutdown)."""
-        while self._tails:
-            await asyncio.wait(list(self._tails.values()))
+    async def drain(self, timeout: float | None = None) -> int:
+        """Wait until every queued send has been attempted (tests, shutdown). With a timeout,
+        what is still waiting then is given up (logged and counted): a platform that does not
+        answer must not hold a restart for minutes. Returns how many were given up."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._running:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return await self._give_up()
+            await asyncio.wait(list(self._running), timeout=left)
+        return 0
+
+    async def _give_up(self) -> int:
+        pending = list(self._running)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        log.warning("stopping: %d batch(es) of replies on %s not sent", len(pending), self.channel)
+        metrics.child(metrics.SEND_ERRORS, self.channel).inc(len(pending))
+        return len(pending)

@@ -73,3 +73,22 @@ async def test_transient_errors_are_retried_and_failures_counted() -> None:
     assert attempts == 3
     assert errors._value.get() == before + 1
     assert [n for n, _ in log] == ["after"]  # one failed reply does not block the next
+
+
+async def test_a_stopping_service_gives_up_on_replies_a_platform_does_not_take() -> None:
+    async def hangs() -> None:
+        await asyncio.Event().wait()  # a platform that never answers
+
+    errors = metrics.child(metrics.SEND_ERRORS, "stuck-test")
+    before = errors._value.get()
+    log: list[tuple[str, float]] = []
+    outbox = Outbox("stuck-test", RateLimiter(per_second=1000))
+    outbox.submit("c1", [hangs])
+    outbox.submit("c1", [_recorder(log, "queued behind it")])
+    outbox.submit("c2", [_recorder(log, "another chat")])
+    started = time.monotonic()
+    assert await outbox.drain(timeout=0.3) == 2  # c1's two batches; c2's went out
+    assert time.monotonic() - started < 1.0
+    assert [n for n, _ in log] == ["another chat"]
+    assert errors._value.get() == before + 2
+    assert await outbox.drain(timeout=0.3) == 0  # nothing left behind

@@ -3,6 +3,7 @@ in the middle of a conversation loses nothing (sessions live in Redis)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -19,7 +20,7 @@ import httpx
 import pytest
 
 from tests.fake_telegram import FakeTelegram, text_update
-from tests.webapp import SECRET, TOKEN, telegram_env
+from tests.webapp import SECRET, TOKEN, env_for, telegram_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -117,3 +118,26 @@ def test_a_half_configured_channel_is_named(tmp_path: Path) -> None:
         [sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True, text=True
     )
     assert res.returncode == 2 and "TELEGRAM_WEBHOOK_SECRET is missing" in res.stderr
+
+
+async def test_a_bot_api_that_never_answers_does_not_hold_a_restart(
+    tmp_path: Path, redis_url: str
+) -> None:
+    with socket.socket() as silent:  # takes connections (the kernel's backlog), answers none
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        env = env_for(
+            tmp_path,
+            redis_url,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_WEBHOOK_SECRET=SECRET,
+            TELEGRAM_API_URL=f"http://127.0.0.1:{silent.getsockname()[1]}",
+        )
+        port = _free_port()
+        with serve(env, port) as proc:
+            assert await _post(port, text_update(1, 7770009, "halo")) == 200
+            await asyncio.sleep(0.5)  # the reply is on its way, and stuck
+            stopping = time.monotonic()
+        took = time.monotonic() - stopping  # serve() sent SIGTERM and waited
+    assert proc.returncode is not None
+    assert took < 12, took  # SHUTDOWN_DRAIN (7 s), then the rest of the shutdown

@@ -37,7 +37,7 @@ from bot.engine.model import (
     TextReceived,
     Unsupported,
 )
-from bot.outbound import Outbox, RateLimiter, RetryLater, Transient
+from bot.outbound import SHUTDOWN_DRAIN, Outbox, RateLimiter, RetryLater, Transient
 from bot.runtime import Inbound, MediaSource
 from bot.sessions import ChatKey
 
@@ -246,7 +246,7 @@ class TelegramChannel:
             raise Transient(str(exc)) from exc
 
     async def close(self) -> None:
-        await self.outbox.drain()
+        await self.outbox.drain(timeout=SHUTDOWN_DRAIN)
         await asyncio.gather(self.bot.close_requests(), return_exceptions=True)
 
 

@@ -25,7 +25,7 @@ from bot.engine.model import (
     TextReceived,
     Unsupported,
 )
-from bot.outbound import Outbox, RateLimiter, RetryLater, Transient
+from bot.outbound import SHUTDOWN_DRAIN, Outbox, RateLimiter, RetryLater, Transient
 from bot.runtime import Inbound, MediaSource
 from bot.sessions import ChatKey
 
@@ -177,7 +177,7 @@ class WhatsAppChannel:
         return send
 
     async def close(self) -> None:
-        await self.outbox.drain()
+        await self.outbox.drain(timeout=SHUTDOWN_DRAIN)
         if self._session is not None:
             await self._session.close()
         await self._http.close()
