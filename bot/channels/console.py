@@ -9,13 +9,14 @@ import textwrap
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
-from bot.delivery.sinks.maildir import MaildirSink
 from bot.engine.flowset import FlowSet
 from bot.engine.model import (
     Action,
     AskChoice,
     ContactShared,
+    Dossier,
     Event,
     PhotoReceived,
     PhotoRejected,
@@ -36,6 +37,12 @@ HELP = (
 )
 
 
+class Inbox(Protocol):
+    """Where the terminal chat files a dossier (the Maildir sink): returns where it went."""
+
+    def write(self, dossier: Dossier) -> Path: ...
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
@@ -45,7 +52,7 @@ class ConsoleChat:
         self,
         flows: FlowSet,
         media: MediaStore,
-        inbox: MaildirSink,
+        inbox: Inbox,
         seed: str | None = None,
         clock: Callable[[], datetime] = now_utc,
         lang: str = "id",
