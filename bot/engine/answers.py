@@ -242,7 +242,7 @@ def parse_choice(text: str, choices: Sequence[Choice]) -> str | None:
     if not t:
         return None
     if t.isdecimal():  # any script's digits ("٣" too), never "²" which int() refuses
-        n = int(t)
+        n = int(t) if len(t) <= 6 else 0  # 10,000 digits: past int()'s digit limit, and no option
         return choices[n - 1].value if 1 <= n <= len(choices) else None
     for c in choices:
         if t == normalize(c.value.replace("_", " ")) or any(t == normalize(lb) for lb in c.labels):

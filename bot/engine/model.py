@@ -218,6 +218,9 @@ class Session:
     reference: str | None = None
     started_at: datetime | None = None
     updated_at: datetime | None = None
+    # Set by the runtime on a fresh session when this chat's previous one expired (after this
+    # many days): the engine says so in its next turn, then clears it.
+    expired_days: float | None = None
 
     def copy(self) -> Session:
         """A copy the engine may change (answers and pending are copied, values shared)."""
@@ -250,5 +253,9 @@ _SESSION_FIELDS = tuple(f.name for f in dataclasses.fields(Session))
 
 @dataclass(frozen=True, slots=True)
 class Turn:
+    """One step's outcome. `keep` False: nothing of this conversation may be stored (the citizen
+    declined consent), not even that it happened."""
+
     session: Session
     actions: tuple[Action, ...]
+    keep: bool = True

@@ -20,6 +20,7 @@ from bot.engine.answers import (
 )
 from bot.engine.flow import SUMMARY, Flow, Step
 from bot.engine.flowset import FlowSet
+from bot.engine.guards import repeated
 from bot.engine.i18n import Translator
 from bot.engine.model import (
     Action,
@@ -73,8 +74,12 @@ LATER_WORDS = frozenset({"nanti", "besok", "nyusul", "menyusul", "later", "tomor
 DRAFT_STAGES = frozenset({"requirements", "flow", "summary", "edit"})
 
 
-def new_session(channel: str, chat_id: str, seed: str) -> Session:
-    return Session(channel=channel, chat_id=chat_id, seed=seed)
+def new_session(
+    channel: str, chat_id: str, seed: str, expired_days: float | None = None
+) -> Session:
+    """A conversation from the start; `expired_days` when this chat's previous one expired after
+    that many days (the engine tells the citizen in its first turn)."""
+    return Session(channel=channel, chat_id=chat_id, seed=seed, expired_days=expired_days)
 
 
 def wants_photo(flows: FlowSet, session: Session) -> bool:
@@ -116,13 +121,14 @@ def command_of(text: str) -> str | None:
 
 
 class _Ctx:
-    __slots__ = ("flows", "now", "out", "s", "tr")
+    __slots__ = ("flows", "keep", "now", "out", "s", "tr")
 
     def __init__(self, flows: FlowSet, session: Session, now: datetime) -> None:
         self.flows = flows
         self.s = session
         self.now = now
         self.out: list[Action] = []
+        self.keep = True  # False: the citizen declined, nothing of the conversation is stored
         self.tr: Translator = flows.tr(session.lang)
 
     def t(self, msgid: str, **kwargs: object) -> str:
@@ -155,6 +161,9 @@ def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
     """Advance one conversation by one event. Never raises for anything a citizen can send."""
     ctx = _Ctx(flows, session.copy(), now)
     s = ctx.s
+    if s.expired_days is not None:  # the runtime found only an expired conversation
+        ctx.say(ctx.t(T.SESSION_EXPIRED, days=f"{s.expired_days:g}"))
+        s.expired_days = None
     if s.flow_id is not None and s.flow_id not in flows.flows:
         _reset(s)  # the service was removed since this session was saved
         s.stage = "office"
@@ -171,7 +180,7 @@ def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
     else:
         _STAGES[s.stage](ctx, event)
     ctx.s.updated_at = now
-    return Turn(ctx.s, tuple(ctx.out))
+    return Turn(ctx.s, tuple(ctx.out), keep=ctx.keep)
 
 
 # --- picking an option --------------------------------------------------------------------------
@@ -213,6 +222,7 @@ def _on_consent(ctx: _Ctx, event: Event) -> None:
     elif value == "tidak":
         lang, s = ctx.s.lang, ctx.s
         ctx.s = Session(channel=s.channel, chat_id=s.chat_id, seed=s.seed, lang=lang)
+        ctx.keep = False  # no consent: nothing is kept
         ctx.say(ctx.t(T.DECLINED))
     else:
         _prompt(ctx, ctx.t(T.CONSENT_UNCLEAR))
@@ -425,6 +435,8 @@ def _on_typed(ctx: _Ctx, step: Step, event: Event) -> None:
         _answer(ctx, step, None)
         return
     parsed = _parse(step, text, ctx.now)
+    if parsed.value is not None and (why := repeated(ctx.flow, step, parsed.value, ctx.s.answers)):
+        parsed = Parsed(error=why)
     if parsed.value is None:
         error = ctx.t(parsed.error or T.NOT_UNDERSTOOD, **dict(parsed.args))
         if step.kind == "phone":
