@@ -6,8 +6,10 @@ real client.
         client.api.base_url = tw.url
 
 twilio-python POSTs form fields (To, From, Body) with HTTP Basic auth (account sid, auth token).
-Media behaves like Twilio's: the authenticated media URL answers 307 to a different, unauthenticated
-location; the client must follow it WITHOUT forwarding credentials (`redirect_auth_seen`).
+Media behaves like Twilio's: the authenticated media URL answers 307 to a location on another
+host (here another port, `cdn_url`: what TWILIO_MEDIA_HOSTS must allow), unauthenticated; the
+client must follow it WITHOUT forwarding credentials (`redirect_auth_seen`). `redirect_to`
+makes the next media GETs redirect somewhere else (a hostile or broken Location).
 `form_for` and `signature` build signed inbound WhatsApp webhooks.
 """
 
@@ -64,6 +66,8 @@ class FakeTwilio:
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
         self.account_sid, self.auth_token = account_sid, auth_token
         self.url = ""
+        self.cdn_url = ""  # where media content is served from, as Twilio's CDN
+        self.redirect_to: str | None = None  # a Location to answer instead of the CDN's
         self.sent: list[dict[str, str]] = []  # {To, From, Body}, in arrival order
         self.deleted: list[str] = []  # media URLs deleted (as returned by add_media)
         self.redirect_auth_seen = False  # did anyone send Authorization to the media content?
@@ -72,6 +76,7 @@ class FakeTwilio:
         self._failures: deque[int] = deque()
         self.account_status = "active"  # what fetching the account answers
         self._runner: web.AppRunner | None = None
+        self._cdn: web.AppRunner | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> FakeTwilio:
@@ -81,18 +86,25 @@ class FakeTwilio:
         app.router.add_post(API + "/Messages.json", self._create_message)
         app.router.add_get(media, self._get_media)
         app.router.add_delete(media + ".json", self._delete_media)
-        app.router.add_get("/media-content/{token}", self._media_content)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
+        cdn = web.Application()
+        cdn.router.add_get("/media-content/{token}", self._media_content)
+        self._cdn = web.AppRunner(cdn, access_log=None, shutdown_timeout=1.0)
+        await self._cdn.setup()
+        await web.TCPSite(self._cdn, "127.0.0.1", 0).start()
+        host, port = self._cdn.addresses[0][:2]
+        self.cdn_url = f"http://{host}:{port}"
         return self
 
     async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        for runner in (self._runner, self._cdn):
+            if runner is not None:
+                await runner.cleanup()
+        self._runner = self._cdn = None
 
     async def __aenter__(self) -> FakeTwilio:
         return await self.start()
@@ -209,7 +221,7 @@ class FakeTwilio:
         if media.not_found_left > 0:
             media.not_found_left -= 1
             return _error(404)
-        location = f"{self.url}/media-content/{media.token}"
+        location = self.redirect_to or f"{self.cdn_url}/media-content/{media.token}"
         return web.Response(status=307, headers={hdrs.LOCATION: location})
 
     async def _media_content(self, request: web.Request) -> web.Response:
