@@ -26,6 +26,7 @@ from bot.sessions.journal import Entry, Journal
 log = logging.getLogger("wargabot.journal")
 
 CONSUMERS_FORGOTTEN_AFTER = 3600.0  # seconds a stopped process's consumer name is kept
+READ_PAUSE = 0.003  # seconds between two reads of the work stream when there was something
 
 
 def consumer_name() -> str:
@@ -139,8 +140,11 @@ class Processor:
         if room <= 0:  # enough under way: let them finish before taking more
             await asyncio.sleep(0.05)
             return
-        for entry in await self.journal.read(min(room, 256), block_ms=1000):
+        entries = await self.journal.read(min(room, 256), block_ms=1000)
+        for entry in entries:
             self.dispatch(entry)
+        if entries:  # a moment for more to arrive: one read for several, at a few ms of latency
+            await asyncio.sleep(READ_PAUSE)
 
     async def _reclaim(self) -> None:
         taken = await self.journal.reclaim(int(self.claim_idle * 1000))
@@ -149,6 +153,7 @@ class Processor:
             log.info("took over %d work entries left idle by a stopped process", len(taken))
         for entry in taken:
             self.dispatch(entry)
+        await self.journal.trim()
         metrics.JOURNAL_WAITING.set(await self.journal.waiting())
         now = time.monotonic()
         if now - getattr(self, "_forgot", 0.0) > 600:

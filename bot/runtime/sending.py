@@ -15,7 +15,7 @@ from bot.channels.sender import RateLimiter, send_one
 from bot.observe import metrics
 from bot.sessions import redis_key
 from bot.sessions.leases import Leases
-from bot.sessions.replies import ReplyStore
+from bot.sessions.replies import Reply, ReplyStore
 
 log = logging.getLogger("wargabot.outbound")
 
@@ -27,11 +27,17 @@ class Sending:
         self.replies, self.leases, self.limiters = replies, leases, limiters
         self._default = RateLimiter(per_second=1.0)
 
-    async def send(self, chat: ChatKey, channel: Channel) -> bool:
-        """Send what waits for `chat`. False when it has to be tried again later: another
-        process is sending (and may die), the platform kept failing, the lease was lost."""
-        token = os.urandom(16)
-        batch = await self.replies.take(chat, token)
+    async def send(
+        self, chat: ChatKey, channel: Channel, taken: tuple[bytes, list[Reply] | None] | None = None
+    ) -> bool:
+        """Send what waits for `chat`; `taken`: the lease token and first replies a turn's
+        finish already took. False when it has to be tried again later: another process is
+        sending (and may die), the platform kept failing, the lease was lost."""
+        if taken is None:
+            token = os.urandom(16)
+            batch = await self.replies.take(chat, token)
+        else:
+            token, batch = taken
         if batch is None:
             return False
         if not batch:

@@ -44,6 +44,7 @@ from bot.observe.logs import chat_ref
 from bot.runtime.sending import Sending
 from bot.sessions import KEEP, Claim, Item, LoadResult, SessionStore, redis_key
 from bot.sessions.leases import Leases
+from bot.sessions.replies import Reply
 from bot.sessions.store import Keep
 
 log = logging.getLogger("wargabot.runtime")
@@ -87,10 +88,11 @@ class Runtime:
         claim = await self.store.claim(chat, token)
         if claim is None:
             return False
+        taken = None
         if claim.items:
             lease = self.leases.hold(redis_key(chat, "lock"), token)
             try:
-                await self._drain(claim, channel)
+                taken = await self._drain(claim, channel)
             except BaseException:
                 await self.leases.release(lease)
                 raise
@@ -98,25 +100,35 @@ class Runtime:
                 self.leases.drop(lease)
         if channel is None:
             return True  # a channel switched off since: its replies wait in the queue
-        return await self.sending.send(chat, channel)
+        return await self.sending.send(chat, channel, taken)
 
-    async def _drain(self, claim: Claim, channel: Channel | None) -> None:
-        key, token = claim.key, claim.token
+    async def _drain(
+        self, claim: Claim, channel: Channel | None
+    ) -> tuple[bytes, list[Reply] | None]:
+        """Every message of the inbox, in order; returns the send lease's token and the first
+        replies the last finish took with it (None: another process is sending them)."""
+        key, token, send_token = claim.key, claim.token, os.urandom(16)
         loaded, items = claim.loaded, list(claim.items)
         handled: set[bytes] = set()
-        while items:
+        while True:
             head = items[0]
             if channel is None or head.inbound is None or head.seen or head.digest in handled:
                 group: list[Item] = [head]  # a redelivery, or nothing anyone can answer
-                left = await self.store.finish(key, token, group, KEEP)
+                session: Session | Keep | None = KEEP
+                replies: list[Outgoing] = []
+                at = None
             else:
                 group = await self._album(key, token, items) if head.inbound.album else [head]
                 session, replies, at = await self._answered(key, channel, loaded, group)
-                left = await self.store.finish(key, token, group, session, replies, at)
-                if session != KEEP:
-                    loaded = LoadResult(session, expired=False)
+            left, taken = await self.store.finish(
+                key, token, group, session, replies, at, send_token if channel else b""
+            )
+            if session != KEEP:
+                loaded = LoadResult(session, expired=False)
             handled.update(i.digest for i in group)
             del items[: len(group)]
+            if not left:
+                return send_token, taken
             if left > len(items):  # more came in meanwhile
                 items += await self.store.peek(key, token, len(items))
 

@@ -94,7 +94,8 @@ class Journal:
             await self.pipe.call("XCLAIM", WORK, GROUP, self.consumer, 0, *ids, "JUSTID")
 
     async def ack(self, ids: Iterable[str]) -> None:
-        """Done: acknowledged and deleted, together with every other ack of this moment."""
+        """Done: acknowledged, together with every other ack of this moment (`trim` deletes
+        acknowledged entries from the stream later, many at once)."""
         self._acks.extend(ids)
         if self._acking is None:
             self._acking = asyncio.create_task(self._flush())
@@ -105,9 +106,7 @@ class Journal:
             await asyncio.sleep(0)
             while self._acks:
                 ids, self._acks = self._acks, []
-                await asyncio.gather(
-                    self.pipe.call("XACK", WORK, GROUP, *ids), self.pipe.call("XDEL", WORK, *ids)
-                )
+                await self.pipe.call("XACK", WORK, GROUP, *ids)
         finally:
             self._acking = None
 
@@ -119,9 +118,37 @@ class Journal:
         if entries:
             await self.ack(e.id for e in entries)
 
+    async def _group(self) -> dict[str, Any]:
+        for group in await self.redis.xinfo_groups(WORK):
+            if _s(group["name"]) == GROUP:
+                return dict(group)
+        raise ResponseError("NOGROUP the work stream has no consumer group")
+
     async def waiting(self) -> int:
-        """Entries not yet done (new, being worked on, or left by a dead process)."""
-        return int(await self.redis.xlen(WORK))
+        """Entries not yet done: new, being worked on, or left by a dead process."""
+        try:
+            group = await self._group()
+        except ResponseError as exc:
+            if "no such key" in str(exc) or "NOGROUP" in str(exc):
+                return int(await self.redis.xlen(WORK))  # nobody has read it yet
+            raise
+        lag = group.get("lag")
+        if lag is None:  # Redis could not count it: at least say whether any is new
+            last = (await self.redis.xinfo_stream(WORK))["last-generated-id"]
+            lag = int(_s(last) != _s(group["last-delivered-id"]))
+        return int(group["pending"]) + int(lag)
+
+    async def trim(self) -> int:
+        """Delete the entries every process is done with: those before the oldest one still
+        pending, and before the first one not yet read."""
+        group = await self._group()
+        delivered = _s(group["last-delivered-id"])
+        ms, _, seq = delivered.partition("-")
+        keep = f"{ms}-{int(seq or 0) + 1}"
+        if int(group["pending"]):
+            oldest = _s((await self.redis.xpending(WORK, GROUP))["min"])
+            keep = min(keep, oldest, key=lambda i: tuple(map(int, i.split("-"))))
+        return int(await self.redis.xtrim(WORK, minid=keep, approximate=False))
 
     async def forget_idle_consumers(self, idle_ms: int) -> int:
         """Consumers with nothing pending that have not read for `idle_ms`: stopped processes."""

@@ -36,7 +36,7 @@ def pack(message: Outgoing) -> bytes:
     return os.urandom(8) + message.to_json().encode()
 
 
-def _unpack(raw: bytes) -> Reply:
+def unpack(raw: bytes) -> Reply:
     return Reply(raw[:8], Outgoing.from_json(raw[8:]))
 
 
@@ -67,7 +67,7 @@ class ReplyStore:
         """The first replies, with the chat's send lease; None when another process holds it
         (it sends these too: it stops only when the queue is empty). [] when none wait."""
         raw = await self._take(self._keys(chat), [token, self.leases.ms, BATCH])
-        return None if raw is None else [_unpack(r) for r in raw]
+        return None if raw is None else [unpack(r) for r in raw]
 
     async def sent(
         self, chat: ChatKey, token: bytes, reply: Reply, more: bool
@@ -79,9 +79,9 @@ class ReplyStore:
         if answer is None:
             return None
         left, items = answer
-        return int(left), [_unpack(r) for r in items]
+        return int(left), [unpack(r) for r in items]
 
     async def waiting(self, chat: ChatKey) -> list[Outgoing]:
         """The chat's queued replies (for tests and the operator)."""
         raw = await self.pipe.call("LRANGE", redis_key(chat, "out"), 0, -1)
-        return [_unpack(r).message for r in raw]
+        return [unpack(r).message for r in raw]

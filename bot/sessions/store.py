@@ -30,7 +30,7 @@ from bot.sessions.journal import WORK
 from bot.sessions.keys import anon, as_bytes, decode, digest, encode, iso, ms, redis_key
 from bot.sessions.leases import LOCK_SECONDS
 from bot.sessions.pipeline import AutoPipeline
-from bot.sessions.replies import pack
+from bot.sessions.replies import BATCH, Reply, pack, unpack
 
 log = logging.getLogger("wargabot.sessions")
 
@@ -234,24 +234,29 @@ class SessionStore:
         session: Session | Keep | None,
         replies: Sequence[Outgoing] = (),
         inbound_at: datetime | None = None,
-    ) -> int:
+        send_token: bytes = b"",
+    ) -> tuple[int, list[Reply] | None]:
         """End a turn in one script: save `session` (None: delete it, nothing may be kept;
         KEEP: leave it), mark `handled` (the first messages of the inbox) handled and take them
-        off, queue `replies`. Returns how many messages still wait; at 0 the chat is let go.
-        Raises LockLost (nothing written) when the lock is no longer ours."""
+        off, queue `replies`. Returns how many messages still wait (at 0 the chat is let go)
+        and, once none wait and with `send_token`, the first queued replies with the send lease
+        (as ReplyStore.take; None: not taken). Raises LockLost (nothing written) when the lock
+        is no longer ours."""
         mode = "k" if session == KEEP else "d" if session is None else "s"
         saved = session if isinstance(session, Session) else None
         keys = [redis_key(key, "lock"), *self._loaded(key), redis_key(key, "inbound_at")]
         keys += [redis_key(key, "seen"), redis_key(key, "inbox"), redis_key(key, "out")]
+        keys.append(redis_key(key, "sending"))
         args: list[Any] = [token, len(handled), b"".join(i.digest for i in handled), mode]
         args += [b"" if saved is None else encode(saved), ms(self.ttl), ms(self.known_ttl)]
         args += [self._where_value(saved) or b"", ms(self.where_ttl)]
         args += [b"" if inbound_at is None else iso(inbound_at), ms(self.ttl)]
         args += [int(self.clock()), ms(SEEN_TTL), SEEN_MAX, ms(self.lock_timeout), ms(self.ttl)]
-        args += [pack(r) for r in replies]
-        left = int(await self._finish(keys, args))
-        if left == -1:
+        args += [send_token, ms(self.lock_timeout), BATCH, *(pack(r) for r in replies)]
+        answer = await self._finish(keys, args)
+        if answer == -1:
             raise LockLost(f"chat {anon(key)}")
-        if left == -2:
+        if answer == -2:
             raise RuntimeError(f"the inbox of chat {anon(key)} changed under its lock")
-        return left
+        left, taken = answer
+        return int(left), None if taken is None else [unpack(r) for r in taken]

@@ -224,8 +224,12 @@ async def test_a_message_is_appended_once_and_claimed_with_its_chat(
     assert [i.inbound for i in claim.items] == [text("m1", "halo")]
     assert not claim.items[0].seen
     session = new_session("telegram", "12345", "00" * 16)
-    left = await store.finish(KEY, TOKEN, claim.items, session, [Outgoing("Halo!")])
+    replies = [Outgoing("Halo!")]
+    left, taken = await store.finish(KEY, TOKEN, claim.items, session, replies, send_token=b"s1")
     assert left == 0 and await client.exists(redis_key(KEY, "lock")) == 0  # let go
+    # and its replies are taken for sending with the send lease, in the same round trip
+    assert taken is not None and [r.message for r in taken] == replies
+    assert await client.get(redis_key(KEY, "sending")) == b"s1"
     assert not await store.append(text("m1", "halo"))  # handled: a redelivery is not kept
     assert await client.llen(redis_key(KEY, "inbox")) == 0
     loaded = await store.load(KEY)
@@ -272,7 +276,7 @@ async def test_messages_that_come_in_during_a_turn_are_peeked_in_order(
     assert claim is not None
     for n in range(2, 30):
         await store.append(text(f"m{n}", f"pesan {n}"))
-    left = await store.finish(KEY, TOKEN, claim.items, KEEP)
+    left, _ = await store.finish(KEY, TOKEN, claim.items, KEEP)
     assert left == 28
     more = await store.peek(KEY, TOKEN, 0)
     assert [i.inbound.message_id for i in more if i.inbound] == [f"m{n}" for n in range(2, 22)]
@@ -290,7 +294,7 @@ async def test_a_redelivery_already_in_the_inbox_is_flagged_once_the_first_is_ha
     claim = await store.claim(KEY, TOKEN)
     assert claim is not None and [i.seen for i in claim.items] == [False, False]
     assert claim.items[0].digest == claim.items[1].digest
-    assert await store.finish(KEY, TOKEN, claim.items[:1], KEEP) == 1
+    assert await store.finish(KEY, TOKEN, claim.items[:1], KEEP) == (1, None)
     again = await store.peek(KEY, TOKEN, 0)
     assert [i.seen for i in again] == [True]
 
