@@ -1,7 +1,8 @@
 """Fetching a WhatsApp photo from Twilio: an authenticated GET on the Twilio API host, then its
-redirect, resolved against the request URL and followed without credentials, only to an https
-host on TWILIO_MEDIA_HOSTS (or an origin listed with its scheme), never to a private address;
-the DELETE of Twilio's copy never follows a redirect. Every failure is a Transient."""
+redirect, resolved against the request URL and followed without credentials, only back to the
+API host or to an https host on TWILIO_MEDIA_HOSTS (or an origin listed with its scheme), never
+to a private address; the DELETE of Twilio's copy never follows a redirect. Every failure is a
+Transient (or Rejected("too_large") past the size limit)."""
 
 from __future__ import annotations
 
@@ -133,7 +134,7 @@ class MediaFetcher:
             if not location:
                 return res.status, b""
             url, headers = urljoin(url, location), None
-            if not self.allowed.allows(url):
+            if _origin(url) != self.api and not self.allowed.allows(url):
                 raise Transient(f"media redirect to a host not on TWILIO_MEDIA_HOSTS: {url[:80]}")
         raise Transient("too many media redirects")
 

@@ -67,7 +67,9 @@ class FakeTwilio:
         self.account_sid, self.auth_token = account_sid, auth_token
         self.url = ""
         self.cdn_url = ""  # where media content is served from, as Twilio's CDN
-        self.redirect_to: str | None = None  # a Location to answer instead of the CDN's
+        # a Location to answer instead of the CDN's ("{token}" is the media's): hostile or odd
+        self.redirect_to: str | None = None
+        self.delete_redirect_to: str | None = None  # DELETE answers 307 there when set
         self.sent: list[dict[str, str]] = []  # {To, From, Body}, in arrival order
         self.deleted: list[str] = []  # media URLs deleted (as returned by add_media)
         self.redirect_auth_seen = False  # did anyone send Authorization to the media content?
@@ -86,6 +88,7 @@ class FakeTwilio:
         app.router.add_post(API + "/Messages.json", self._create_message)
         app.router.add_get(media, self._get_media)
         app.router.add_delete(media + ".json", self._delete_media)
+        app.router.add_get("/media-content/{token}", self._media_content)  # for a relative one
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -221,7 +224,9 @@ class FakeTwilio:
         if media.not_found_left > 0:
             media.not_found_left -= 1
             return _error(404)
-        location = self.redirect_to or f"{self.cdn_url}/media-content/{media.token}"
+        location = f"{self.cdn_url}/media-content/{media.token}"
+        if self.redirect_to is not None:
+            location = self.redirect_to.format(token=media.token)
         return web.Response(status=307, headers={hdrs.LOCATION: location})
 
     async def _media_content(self, request: web.Request) -> web.Response:
@@ -235,6 +240,8 @@ class FakeTwilio:
     async def _delete_media(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return _error(401)
+        if self.delete_redirect_to is not None:
+            return web.Response(status=307, headers={hdrs.LOCATION: self.delete_redirect_to})
         media = self._find_media(request)
         if media is None:
             return _error(404)
