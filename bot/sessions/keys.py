@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import fakeredis
 import redis.asyncio
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from bot.channels.base import ChatKey
 from bot.engine.model import Session
@@ -40,6 +42,8 @@ def open_redis(url: str | None) -> redis.asyncio.Redis:
             health_check_interval=30,
             socket_connect_timeout=5,
             max_connections=1024,
+            # a pooled connection that died with a restarted Redis is replaced, not an error
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
         )
     scheme = url.split("://", 1)[0] if "://" in url else "no scheme"
     raise ValueError(f"REDIS_URL must be redis://, rediss://, unix:// or memory://, not {scheme}")

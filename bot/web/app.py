@@ -37,23 +37,23 @@ def _refuse(channel: str, reason: str, status: int) -> Response:
     return PlainTextResponse(reason, status_code=status)
 
 
-def _unavailable(channel: str) -> Response:
+def _unavailable(channel: str, exc: Exception) -> Response:
     """The message could not be written down: the platform must hear it (Telegram redelivers,
     Twilio uses the fallback URL), never a 200 for a message that will not be answered."""
     metrics.child(metrics.JOURNAL_UNAVAILABLE, channel).inc()
-    log.error("a %s message could not be written to the journal: redis unavailable", channel)
+    log.error("a %s message could not be written to the journal: %r", channel, exc)
     return PlainTextResponse("unavailable", status_code=503, headers={"Retry-After": "5"})
 
 
-async def _accept(services: Services, inbound: Inbound | None) -> bool:
-    """Write before answering; False when the journal (Redis) did not take the message."""
+async def _accept(services: Services, inbound: Inbound | None) -> Exception | None:
+    """Write before answering; the error when the journal (Redis) did not take the message."""
     if inbound is None:
-        return True
+        return None
     try:
         await services.runtime.accept(inbound)
-    except (RedisError, OSError):
-        return False
-    return True
+    except (RedisError, OSError) as exc:
+        return exc
+    return None
 
 
 async def telegram_webhook(request: Request) -> Response:
@@ -69,8 +69,8 @@ async def telegram_webhook(request: Request) -> Response:
         inbound = channel.parse(await request.body(), at=time.time())
     except Malformed:
         return _refuse("telegram", "malformed", 400)
-    if not await _accept(services, inbound):
-        return _unavailable("telegram")
+    if failed := await _accept(services, inbound):
+        return _unavailable("telegram", failed)
     metrics.child(metrics.WEBHOOK_SECONDS, "telegram").observe(time.perf_counter() - started)
     return Response(status_code=200)
 
@@ -98,8 +98,8 @@ async def whatsapp_webhook(request: Request) -> Response:
         inbound = channel.parse(params, at=time.time())
     except Malformed:
         return _refuse("whatsapp", "malformed", 400)
-    if not await _accept(services, inbound):
-        return _unavailable("whatsapp")
+    if failed := await _accept(services, inbound):
+        return _unavailable("whatsapp", failed)
     metrics.child(metrics.WEBHOOK_SECONDS, "whatsapp").observe(time.perf_counter() - started)
     return Response(EMPTY_TWIML, media_type="application/xml")
 
