@@ -156,6 +156,9 @@ class Channel(Protocol):
 
     async def fetch(self, source: MediaSource) -> bytes: ...
 
+    async def discard(self, source: MediaSource) -> None:
+        """The platform's copy of a fetched file may go: called once the turn is saved."""
+
     def render(self, actions: Sequence[Action]) -> list[Outgoing]: ...
 
     async def deliver(self, chat_id: str, message: Outgoing) -> None: ...

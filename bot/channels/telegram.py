@@ -246,6 +246,9 @@ class TelegramChannel:
         except TelegramError as exc:  # e.g. the file is gone or too big for the Bot API
             raise Transient(f"getFile failed: {exc}") from exc
 
+    async def discard(self, source: MediaSource) -> None:
+        """Nothing to delete: Telegram keeps its files on its own terms."""
+
     def render(self, actions: Sequence[Action]) -> list[Outgoing]:
         out: list[Outgoing] = []
         for action in combine(actions, MAX_TEXT):

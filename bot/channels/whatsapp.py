@@ -126,10 +126,12 @@ class WhatsAppChannel:
         return parse_form(form, self.sender, at)
 
     async def fetch(self, source: MediaSource) -> bytes:
-        data = await self.media.get(source.handle)
+        return await self.media.get(source.handle)
+
+    async def discard(self, source: MediaSource) -> None:
+        """Delete Twilio's copy (TWILIO_DELETE_MEDIA), once ours is kept and the turn saved."""
         if self.delete_media:
             await self.media.delete(source.handle)
-        return data
 
     def render(self, actions: Sequence[Action]) -> list[Outgoing]:
         return [

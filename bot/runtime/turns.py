@@ -125,12 +125,24 @@ class Runtime:
             )
             if session != KEEP:
                 loaded = LoadResult(session, expired=False)
+            if channel is not None:
+                await self._discard(channel, group)
             handled.update(i.digest for i in group)
             del items[: len(group)]
             if not left:
                 return send_token, taken
             if left > len(items):  # more came in meanwhile
                 items += await self.store.peek(key, token, len(items))
+
+    @staticmethod
+    async def _discard(channel: Channel, group: list[Item]) -> None:
+        """The platform's copies of the group's files may go now that the turn is saved (a
+        process that died before would have needed them to do the turn again)."""
+        for source in (s for i in group if i.inbound for s in i.inbound.media):
+            try:
+                await channel.discard(source)
+            except Exception as exc:
+                log.warning("a %s file was not discarded: %s", channel.name, type(exc).__name__)
 
     async def _album(self, key: ChatKey, token: bytes, items: list[Item]) -> list[Item]:
         """The album at the head of `items` (which grows), once no new part of it has come for

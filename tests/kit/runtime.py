@@ -34,6 +34,7 @@ class RecordingChannel:
     name: str = "test"
     files: dict[str, bytes] = field(default_factory=dict)
     sent: list[tuple[str, str]] = field(default_factory=list)
+    discarded: list[str] = field(default_factory=list)
     fetch_error: Callable[[MediaSource], Exception | None] = lambda source: None
     deliver_error: Callable[[Outgoing], Exception | None] = lambda message: None
     fetching: Callable[[MediaSource], Awaitable[None]] | None = None
@@ -45,6 +46,9 @@ class RecordingChannel:
         if error is not None:
             raise error
         return self.files[source.handle]
+
+    async def discard(self, source: MediaSource) -> None:
+        self.discarded.append(source.handle)
 
     def render(self, actions: Sequence[Action]) -> list[Outgoing]:
         out = []
