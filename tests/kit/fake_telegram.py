@@ -148,7 +148,8 @@ class FakeTelegram:
             return _error(status)
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is not None:
-            return await handler(request.match_info["token"], params)
+            answer: web.Response = await handler(request.match_info["token"], params)
+            return answer
         if method.lower() in TRIVIAL:
             return web.json_response({"ok": True, "result": True})
         return _error(404)

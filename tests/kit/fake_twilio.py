@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any
 
 from aiohttp import BasicAuth, hdrs, web
 from twilio.request_validator import RequestValidator
@@ -175,7 +176,7 @@ class FakeTwilio:
             return _error(401)
         now = format_datetime(datetime.now(UTC))
         uri = f"{API.format(sid=self.account_sid)}.json"
-        account = {"sid": self.account_sid, "owner_account_sid": self.account_sid}
+        account: dict[str, Any] = {"sid": self.account_sid, "owner_account_sid": self.account_sid}
         account |= {"friendly_name": "Dinas Sosial (test)", "status": self.account_status}
         account |= {"type": "Full", "date_created": now, "date_updated": now, "uri": uri}
         account |= {"auth_token": self.auth_token, "subresource_uris": {}}
@@ -199,7 +200,8 @@ class FakeTwilio:
         self.sent.append({"To": to, "From": from_, "Body": body})
         sid, now = new_sid("SM"), format_datetime(datetime.now(UTC))
         uri = f"{API.format(sid=self.account_sid)}/Messages/{sid}"
-        resource = {"sid": sid, "account_sid": self.account_sid, "to": to, "from": from_}
+        resource: dict[str, Any] = {"sid": sid, "account_sid": self.account_sid, "to": to}
+        resource["from"] = from_
         resource |= {"body": body, "status": "queued", "direction": "outbound-api"}
         resource |= {"date_created": now, "date_updated": now, "date_sent": None}
         resource |= {"num_media": "0", "num_segments": "1", "api_version": "2010-04-01"}
