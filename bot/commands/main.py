@@ -101,6 +101,8 @@ def parser() -> argparse.ArgumentParser:
     bsub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
     eng = bsub.add_parser("engine", help="engine steps per second for a text answer (one core)")
     eng.add_argument("--seconds", type=float, default=3.0, help="how long to measure (default 3)")
+    med = bsub.add_parser("media", help="cost of encryption at rest per photo; event-loop stalls")
+    med.add_argument("--mb", type=float, default=1.0, help="photo size in MB (default 1)")
     load = bsub.add_parser(
         "load", help="updates/s, latency, Redis bytes and memory of a running `wargabot serve`"
     )
@@ -202,6 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.bench_command == "media":
+            from benchmarks.media import bench_media
+
+            bench_media(args.mb)
+            return 0
         if args.bench_command == "load":
             from benchmarks.load import run as run_load
 

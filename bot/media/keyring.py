@@ -113,10 +113,16 @@ class Keyring:
 
     def seal(self, data: bytes, name: str) -> bytes:
         """`data` sealed with the current key for the file `name`; as it is without a key."""
+        return b"".join(self.seal_parts(data, name))
+
+    def seal_parts(self, data: bytes, name: str) -> tuple[bytes, ...]:
+        """seal() as (header, ciphertext), to be written one after the other: joining them would
+        copy a whole photo once more (0.7 ms a megabyte, as much as the encryption itself)."""
         if self.current_id is None:
-            return data
+            return (data,)
         header = _HEADER.pack(MAGIC, VERSION, bytes.fromhex(self.current_id), os.urandom(12))
-        return header + self._ciphers[self.current_id].encrypt(header[9:], data, _aad(header, name))
+        cipher = self._ciphers[self.current_id]
+        return header, cipher.encrypt(header[9:], data, _aad(header, name))
 
     def written_with(self, head: bytes, name: str = "the file") -> str | None:
         """The key id in a file's first HEADER_SIZE bytes; None for a plaintext file."""
@@ -142,8 +148,8 @@ class Keyring:
                 f"{kid} (as DATA_KEY, or in DATA_OLD_KEYS to read it only)"
             )
         header = blob[:HEADER_SIZE]
-        try:
-            return cipher.decrypt(header[9:], blob[HEADER_SIZE:], _aad(header, name))
+        try:  # a view, not a slice: no copy of the whole file
+            return cipher.decrypt(header[9:], memoryview(blob)[HEADER_SIZE:], _aad(header, name))
         except InvalidTag:
             raise Damaged(
                 f"{name} (key id {kid}) does not decrypt: it was changed, cut short, or moved "

@@ -93,7 +93,7 @@ class MediaStore:
     def write(self, key: str, data: bytes) -> Path:
         """Atomically and durably (fsync) write a file under the media folder, owner-only."""
         path = self._locate(key)
-        return self._replace(path, self.keyring.seal(data, self._name(path)))
+        return self._replace(path, self.keyring.seal_parts(data, self._name(path)))
 
     def path(self, ref: MediaRef | str) -> Path:
         """Where a file is: its bytes are sealed, so read it with read(), never directly."""
@@ -136,7 +136,7 @@ class MediaStore:
             return False
         before = path.stat()
         data = self.keyring.open(blob, name)
-        self._replace(path, self.keyring.seal(data, name), before)
+        self._replace(path, self.keyring.seal_parts(data, name), before)
         return True
 
     def remove_stale_tmp(self, now: float | None = None) -> int:
@@ -165,14 +165,17 @@ class MediaStore:
         with self._locate(name).open("rb") as fh:
             return self.keyring.written_with(fh.read(HEADER_SIZE), name)
 
-    def _replace(self, path: Path, data: bytes, expect: os.stat_result | None = None) -> Path:
+    def _replace(
+        self, path: Path, parts: tuple[bytes, ...], expect: os.stat_result | None = None
+    ) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.root, 0o700)
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")  # one per writer
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for part in parts:
+                    fh.write(part)
                 fh.flush()
                 os.fsync(fh.fileno())
             if expect is not None and _changed(path, expect):
