@@ -137,6 +137,8 @@ class MediaStore:
         before = path.stat()
         data = self.keyring.open(blob, name)
         self._replace(path, self.keyring.seal_parts(data, name), before)
+        # keep the time it was received: retention (`find -mtime`) counts from it
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
         return True
 
     def remove_stale_tmp(self, now: float | None = None) -> int:

@@ -98,6 +98,19 @@ def test_rotate_seals_every_file_with_the_current_key(tmp_path: Path, capsys: An
     assert {name: only_new.read(name) for name in files} == files
 
 
+def test_rotate_keeps_the_time_each_file_was_received(tmp_path: Path) -> None:
+    """Retention deletes by age (`find -mtime +365`): a rotation must not make old files new."""
+    root = tmp_path / "media"
+    files = fill(root, 3)
+    received = time.time() - 400 * 86400
+    for name in files:
+        os.utime(root / name, (received, received))
+    assert keys.rotate(MediaStore(root, Keyring(NEW, (OLD,))), io.StringIO()) == 0
+    for name in files:
+        assert abs((root / name).stat().st_mtime - received) < 1
+    assert dict(MediaStore(root, Keyring(NEW)).census().files) == {key_id(NEW): 3}
+
+
 def test_rotate_leaves_files_it_cannot_open_and_names_them(tmp_path: Path) -> None:
     root = tmp_path / "media"
     fill(root, 3)
