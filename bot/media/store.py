@@ -93,7 +93,8 @@ class MediaStore:
     def write(self, key: str, data: bytes) -> Path:
         """Atomically and durably (fsync) write a file under the media folder, owner-only."""
         path = self._locate(key)
-        return self._replace(path, self.keyring.seal_parts(data, self._name(path)))
+        self._replace(path, self.keyring.seal_parts(data, self._name(path)))
+        return path
 
     def path(self, ref: MediaRef | str) -> Path:
         """Where a file is: its bytes are sealed, so read it with read(), never directly."""
@@ -121,6 +122,8 @@ class MediaStore:
         for name in self.names():
             try:
                 census.files[self._sealed_with(name) or "plaintext"] += 1
+            except FileNotFoundError:
+                continue  # deleted since the folder was listed
             except SealedFileError as exc:
                 census.files["damaged"] += 1
                 census.problems.append(str(exc))
@@ -130,13 +133,13 @@ class MediaStore:
         """Rewrite one file with the current key if it is plaintext or under an old key; False
         when it already is under the current key. The old file stays until the new one is
         safely in its place, so an interrupted rotation loses nothing and can be run again."""
+        if self._sealed_with(name) == self.keyring.current_id:
+            return False  # done before: only the header was read
         path = self._locate(name)
-        blob = path.read_bytes()
-        if self.keyring.written_with(blob[:HEADER_SIZE], name) == self.keyring.current_id:
-            return False
         before = path.stat()
-        data = self.keyring.open(blob, name)
-        self._replace(path, self.keyring.seal_parts(data, name), before)
+        data = self.keyring.open(path.read_bytes(), name)
+        if not self._replace(path, self.keyring.seal_parts(data, name), before):
+            return False  # someone else rewrote it meanwhile: theirs stays
         # keep the time it was received: retention (`find -mtime`) counts from it
         os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
         return True
@@ -169,7 +172,9 @@ class MediaStore:
 
     def _replace(
         self, path: Path, parts: tuple[bytes, ...], expect: os.stat_result | None = None
-    ) -> Path:
+    ) -> bool:
+        """Write `parts` to a temporary file, fsync it, rename it over `path`, fsync the folder;
+        False (nothing changed) when `expect` is given and the file is no longer that one."""
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.root, 0o700)
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")  # one per writer
@@ -181,8 +186,8 @@ class MediaStore:
                 fh.flush()
                 os.fsync(fh.fileno())
             if expect is not None and _changed(path, expect):
-                os.unlink(tmp)  # rewritten meanwhile by someone else: theirs stays
-                return path
+                os.unlink(tmp)
+                return False
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -192,7 +197,7 @@ class MediaStore:
             os.fsync(dirfd)  # the rename itself survives a power cut
         finally:
             os.close(dirfd)
-        return path
+        return True
 
 
 def _changed(path: Path, before: os.stat_result) -> bool:

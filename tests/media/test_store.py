@@ -169,3 +169,21 @@ def test_without_a_key_files_are_stored_as_before(tmp_path: Path) -> None:
     ref = store.put(pf.pdf(), "application/pdf")
     assert store.path(ref).read_bytes() == pf.pdf()
     assert not any(name.endswith(".tmp") for name in os.listdir(store.path(ref).parent))
+
+
+def test_reseal_leaves_alone_a_file_rewritten_while_it_worked(tmp_path: Path) -> None:
+    """The same photo arriving again (put) while a rotation re-encrypts it: the newer copy stays,
+    and rotation does not count it as its own."""
+    data = pf.jpeg(pf.document(seed=8))
+    ref = MediaStore(tmp_path, Keyring(A)).put(data, "image/jpeg")
+
+    class Busy(Keyring):
+        def open(self, blob: bytes, name: str) -> bytes:
+            plain = super().open(blob, name)
+            MediaStore(tmp_path, Keyring(B)).write(name, plain)  # another process, meanwhile
+            return plain
+
+    store = MediaStore(tmp_path, Busy(B, (A,)))
+    assert store.reseal(ref.key) is False
+    assert MediaStore(tmp_path, Keyring(B)).read(ref) == data
+    assert not list(tmp_path.rglob("*.tmp"))
