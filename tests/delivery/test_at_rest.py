@@ -9,6 +9,7 @@ import email
 import email.policy
 import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from tests.kit import photo_factory as pf
 from tests.kit.citizens import GOWA, Chat
 from tests.kit.fake_telegram import FakeTelegram
 from tests.kit.outbox import make_dossier
-from tests.kit.webapp import running, telegram_env
+from tests.kit.webapp import env_for, running, telegram_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 KEY, OTHER = bytes(range(32)), bytes(range(7, 39))
@@ -116,3 +117,19 @@ async def test_a_worker_with_the_wrong_key_says_which_key_and_delivers_once_it_h
         assert attached == [fixed.read(ref) for _, ref in dossier.photos]
     finally:
         await redis.aclose()
+
+
+async def test_the_service_says_at_start_whether_media_is_encrypted(
+    tmp_path: Path, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="wargabot"):
+        async with running(env_for(tmp_path, redis_url)):
+            pass
+        warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert any(r.getMessage().startswith("DATA_KEY is not set: photos") for r in warned)
+        caplog.clear()
+        async with running(env_for(tmp_path, redis_url, DATA_KEY=encode_key(KEY))):
+            pass
+    said = [r.getMessage() for r in caplog.records]
+    assert f"files in MEDIA_DIR are sealed with key id {key_id(KEY)}" in said
+    assert not any("DATA_KEY is not set" in m for m in said)
