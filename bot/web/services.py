@@ -86,7 +86,7 @@ def build(settings: Settings) -> Services:
     store = SessionStore(redis, ttl=ttl, pipe=pipe)
     leases = Leases(pipe)
     replies = ReplyStore(pipe, leases, ttl)
-    media = MediaStore(settings.MEDIA_DIR)
+    media = MediaStore.from_settings(settings)
     outbox = DossierOutbox(redis)
     telegram = whatsapp = None
     limiters: dict[str, RateLimiter] = {}
@@ -127,6 +127,13 @@ def build(settings: Settings) -> Services:
         ", ".join(channels) or "none",
         ", ".join(s.name for s in sinks),
     )
+    if media.keyring.encrypts:
+        log.info("files in MEDIA_DIR are sealed with key id %s", media.keyring.current_id)
+    else:
+        log.warning(
+            "DATA_KEY is not set: photos and dossier records in MEDIA_DIR are stored "
+            "unencrypted; create a key with `wargabot keys new` (docs/operations.md)"
+        )
     return Services(
         settings, runtime, processor, store, replies, leases, outbox, worker, telegram, whatsapp
     )
