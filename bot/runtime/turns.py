@@ -70,6 +70,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self._decode_slots = asyncio.Semaphore(self.decoding)
+        self._unknown: set[str] = set()
 
     async def accept(self, inbound: Inbound) -> bool:
         """Write before answering: once this returns the message is in its chat's inbox and
@@ -84,6 +85,11 @@ class Runtime:
         """Everything waiting for one chat: its messages, then its replies. False when it has
         to be done again later (another process holds the chat, or this one lost it)."""
         channel = self.channels.get(chat.channel)
+        if channel is None:  # not configured here: left for a process that has it
+            if chat.channel not in self._unknown:
+                self._unknown.add(chat.channel)
+                log.warning("work for %s chats is left: that channel is off here", chat.channel)
+            return False
         token = os.urandom(16).hex().encode()  # whose lock it is (uuid4 costs 3x more)
         claim = await self.store.claim(chat, token)
         if claim is None:
@@ -98,13 +104,9 @@ class Runtime:
                 raise
             finally:
                 self.leases.drop(lease)
-        if channel is None:
-            return True  # a channel switched off since: its replies wait in the queue
         return await self.sending.send(chat, channel, taken)
 
-    async def _drain(
-        self, claim: Claim, channel: Channel | None
-    ) -> tuple[bytes, list[Reply] | None]:
+    async def _drain(self, claim: Claim, channel: Channel) -> tuple[bytes, list[Reply] | None]:
         """Every message of the inbox, in order; returns the send lease's token and the first
         replies the last finish took with it (None: another process is sending them)."""
         key, token, send_token = claim.key, claim.token, os.urandom(16)
@@ -112,7 +114,7 @@ class Runtime:
         handled: set[bytes] = set()
         while True:
             head = items[0]
-            if channel is None or head.inbound is None or head.seen or head.digest in handled:
+            if head.inbound is None or head.seen or head.digest in handled:
                 group: list[Item] = [head]  # a redelivery, or nothing anyone can answer
                 session: Session | Keep | None = KEEP
                 replies: list[Outgoing] = []
@@ -121,12 +123,11 @@ class Runtime:
                 group = await self._album(key, token, items) if head.inbound.album else [head]
                 session, replies, at = await self._answered(key, channel, loaded, group)
             left, taken = await self.store.finish(
-                key, token, group, session, replies, at, send_token if channel else b""
+                key, token, group, session, replies, at, send_token
             )
             if session != KEEP:
                 loaded = LoadResult(session, expired=False)
-            if channel is not None:
-                await self._discard(channel, group)
+            await self._discard(channel, group)
             handled.update(i.digest for i in group)
             del items[: len(group)]
             if not left:
