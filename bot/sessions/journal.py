@@ -8,7 +8,6 @@ holds the chat's lock works through all of them, so order per chat holds across 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,8 +52,6 @@ def _entries(raw: Iterable[Any]) -> list[Entry]:
 class Journal:
     def __init__(self, redis: redis.asyncio.Redis, pipe: AutoPipeline, consumer: str) -> None:
         self.redis, self.pipe, self.consumer = redis, pipe, consumer
-        self._acks: list[str] = []
-        self._acking: asyncio.Task[None] | None = None
 
     async def ensure_group(self) -> None:
         try:
@@ -94,21 +91,11 @@ class Journal:
             await self.pipe.call("XCLAIM", WORK, GROUP, self.consumer, 0, *ids, "JUSTID")
 
     async def ack(self, ids: Iterable[str]) -> None:
-        """Done: acknowledged, together with every other ack of this moment (`trim` deletes
+        """Done: acknowledged (sent with every other call of this moment; `trim` deletes
         acknowledged entries from the stream later, many at once)."""
-        self._acks.extend(ids)
-        if self._acking is None:
-            self._acking = asyncio.create_task(self._flush())
-        await asyncio.shield(self._acking)
-
-    async def _flush(self) -> None:
-        try:
-            await asyncio.sleep(0)
-            while self._acks:
-                ids, self._acks = self._acks, []
-                await self.pipe.call("XACK", WORK, GROUP, *ids)
-        finally:
-            self._acking = None
+        ids = list(ids)
+        if ids:
+            await self.pipe.call("XACK", WORK, GROUP, *ids)
 
     async def hand_back(self, entries: Iterable[Entry]) -> None:
         """A stopping process's unfinished work, signalled afresh for the others at once."""

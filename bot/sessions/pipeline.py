@@ -36,12 +36,18 @@ class Script:
 
 
 class AutoPipeline:
-    """Replies come back as Redis sends them (no redis-py parsing): bytes, ints, lists."""
+    """Replies come back as Redis sends them (no redis-py parsing): bytes, ints, lists. Up to
+    `in_flight` batches are on the wire at once, each on its own connection: one at a time
+    would make every call wait for the slowest round trip of a busy machine."""
 
-    def __init__(self, redis: redis.asyncio.Redis, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, redis: redis.asyncio.Redis, max_batch: int = MAX_BATCH, in_flight: int = 4
+    ) -> None:
         self.redis, self.max_batch = redis, max_batch
         self._queue: list[tuple[tuple[Arg, ...], asyncio.Future[Any]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(in_flight)
+        self._scheduled = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def script(self, source: str) -> Script:
         return Script(self, source)
@@ -50,19 +56,26 @@ class AutoPipeline:
         """One command, sent with whatever else is waiting; its reply or its error."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._queue.append((args, future))
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush())
+        self._schedule()
         return await future
 
+    def _schedule(self) -> None:
+        if self._scheduled:
+            return
+        self._scheduled = True  # the calls made until the task runs join its batch
+        task = asyncio.create_task(self._flush())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _flush(self) -> None:
-        try:
-            await asyncio.sleep(0)  # let the calls of this loop iteration join the first batch
-            while self._queue:
-                batch = self._queue[: self.max_batch]
-                del self._queue[: self.max_batch]
+        self._scheduled = False
+        async with self._slots:
+            batch = self._queue[: self.max_batch]
+            del self._queue[: self.max_batch]
+            if self._queue:
+                self._schedule()
+            if batch:
                 await self._send(batch)
-        finally:
-            self._flusher = None
 
     async def _send(self, batch: list[tuple[tuple[Arg, ...], asyncio.Future[Any]]]) -> None:
         # raw replies: redis-py's parsing of some replies (XCLAIM ... JUSTID) fails, and a parse
