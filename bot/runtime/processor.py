@@ -26,7 +26,7 @@ from bot.sessions.journal import Entry, Journal
 log = logging.getLogger("wargabot.journal")
 
 CONSUMERS_FORGOTTEN_AFTER = 3600.0  # seconds a stopped process's consumer name is kept
-READ_PAUSE = 0.003  # seconds between two reads of the work stream when there was something
+READ_PAUSE = 0.01  # seconds between two reads of the work stream when there was something
 
 
 def consumer_name() -> str:
