@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 from bot.engine.flowset import FlowSet
 from bot.engine.model import Session, TextReceived
+from bot.engine.stages import Stage
 from bot.engine.step import new_session, step
 
 
 def _session_at(flows: FlowSet, flow_id: str, step_id: str) -> Session:
     s = new_session("bench", "bench-1", "00" * 16)
-    s.stage, s.flow_id, s.step = "flow", flow_id, step_id
+    s.stage, s.flow_id, s.step = Stage.FLOW, flow_id, step_id
     s.office_id = flows.flows[flow_id].office.id
     return s
 

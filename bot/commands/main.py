@@ -44,8 +44,13 @@ def parser() -> argparse.ArgumentParser:
     fsub = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
     check = fsub.add_parser("check", help="validate every flow file and its translations")
     _flow_dirs(check)
-    graph = fsub.add_parser("graph", help="print a flow as a Mermaid state diagram")
+    graph = fsub.add_parser(
+        "graph", help="print a flow's whole conversation (stages and steps) as a Mermaid diagram"
+    )
     graph.add_argument("flow", help="flow id, e.g. makassar-kis-pbi")
+    graph.add_argument(
+        "--steps", action="store_true", help="only the flow's questions and their branches"
+    )
     _flow_dirs(graph)
 
     loc = sub.add_parser("locales", help="keep the translation catalogs in step with the texts")
@@ -182,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         from bot.authoring.graph import mermaid
 
-        print(mermaid(flows.flows[args.flow]))
+        print(mermaid(flows.flows[args.flow], steps_only=args.steps))
         return 0
     if args.command == "bench":
         if importlib.util.find_spec("benchmarks") is None:

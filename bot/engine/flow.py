@@ -8,14 +8,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from bot.engine.stages import STAGE_NAMES, Stage
+
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 FlowId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=60)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 StepKind = Literal["text", "nik", "kk", "phone", "yesno", "choice", "photo", "end"]
 ELSE = "else"  # in a `next` map: where every other answer leads
-SUMMARY = "summary"  # the built-in review step every flow ends in
-RESERVED = frozenset({SUMMARY, "requirements", "submitted"})
+SUMMARY = str(Stage.SUMMARY)  # the built-in review step every flow ends in
+RESERVED = STAGE_NAMES  # a step is a state of the conversation's machine, beside the stages
 
 
 class _Strict(BaseModel):

@@ -16,6 +16,7 @@ class FlowSet:
     flows: Mapping[str, Flow]
     translators: Mapping[str, Translator]
     machines: Mapping[str, FlowMachine] = field(default_factory=dict)
+    lobby: FlowMachine = field(default_factory=lambda: FlowMachine(None))
 
     @staticmethod
     def build(flows: Sequence[Flow], translators: Mapping[str, Translator]) -> FlowSet:
@@ -28,7 +29,12 @@ class FlowSet:
             flows={f.id: f for f in flows},
             translators=dict(translators),
             machines={f.id: FlowMachine(f) for f in flows},
+            lobby=FlowMachine(None),
         )
+
+    def machine_of(self, flow_id: str | None) -> FlowMachine:
+        """The machine of a flow; before a service is chosen, the one of the way in."""
+        return self.machines[flow_id] if flow_id else self.lobby
 
     @property
     def languages(self) -> list[str]:
