@@ -99,6 +99,13 @@ def parser() -> argparse.ArgumentParser:
     bsub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
     eng = bsub.add_parser("engine", help="engine steps per second for a text answer (one core)")
     eng.add_argument("--seconds", type=float, default=3.0, help="how long to measure (default 3)")
+    und = bsub.add_parser(
+        "understanding",
+        help="the corpus of citizens' answers: share understood per kind, every misreading",
+    )
+    und.add_argument(
+        "--missed", action="store_true", help="also list the answers not understood (asked again)"
+    )
     load = bsub.add_parser(
         "load", help="updates/s, latency, Redis bytes and memory of a running `wargabot serve`"
     )
@@ -202,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             run_load(args.seconds, args.rate, args.concurrency, args.chats, args.workers)
             return 0
+        if args.bench_command == "understanding":
+            from benchmarks.understanding import bench_understanding
+
+            return bench_understanding(flows, args.missed)
         from benchmarks.engine import bench_engine
 
         bench_engine(flows, args.seconds)

@@ -4,21 +4,43 @@ they open: "cancel this application?" and, with more than two languages, "which 
 from __future__ import annotations
 
 from bot.engine import texts as T
-from bot.engine.answers import Choice, normalize
 from bot.engine.context import Context, join
 from bot.engine.model import Event
-from bot.engine.picking import pick, unclear
+from bot.engine.picking import Offer, choices, clarify, offer, pick, unclear
 from bot.engine.stages import Stage
+from bot.engine.understanding import Choice, language_named
 from bot.engine.welcome import go_to_menu, reset
 
-CANCEL = (("ya", T.CANCEL_YES), ("tidak", T.CANCEL_NO))
-LANGUAGE_NAMES = {
-    "english": "en",
-    "inggris": "en",
-    "bahasa inggris": "en",
-    "indonesia": "id",
-    "bahasa indonesia": "id",
-}
+CANCEL = (
+    Offer(
+        "ya",
+        T.CANCEL_YES,
+        ("batal", "batalkan", "hapus", "hapus saja", "cancel", "stop", "sudah batal"),
+        "yes",
+        careful=True,
+    ),
+    Offer(
+        "tidak",
+        T.CANCEL_NO,
+        (
+            "lanjut",
+            "lanjutkan",
+            "teruskan",
+            "terus",
+            "tidak jadi",
+            "tidak jadi batal",
+            "jangan",
+            "jangan batal",
+            "jangan dihapus",
+            "keep",
+            "lanjut saja",
+            "tetap",
+            "tidak usah",
+            "usah",
+        ),
+        "no",
+    ),
+)
 
 
 def menu(ctx: Context, text: str = "") -> None:
@@ -45,19 +67,26 @@ def forget_resume(ctx: Context) -> None:
     ctx.s.resume_stage = None
 
 
+def cancel_options(ctx: Context) -> list[Choice]:
+    return choices(ctx, CANCEL)
+
+
 def ask_cancel(ctx: Context) -> None:
-    ctx.ask(join(ctx.take_note(), ctx.t(T.CANCEL_ASK)), CANCEL)
+    offer(ctx, join(ctx.take_note(), ctx.t(T.CANCEL_ASK)), CANCEL)
 
 
 def read_cancel(ctx: Context, event: Event) -> None:
-    choices = [Choice(c.value, c.labels, means=c.value == "ya") for c in ctx.choices(CANCEL)]
-    value = pick(event, choices)
-    if value == "ya":
+    """Deletes only on an unambiguous yes; "lanjut" keeps the application going."""
+    options = cancel_options(ctx)
+    reading = pick(ctx, event, options)
+    if reading.value == "ya":
         reset(ctx.s)
         ctx.note(ctx.t(T.CANCELLED))
         ctx.fire("confirm_cancel")
-    elif value == "tidak":
+    elif reading.value == "tidak":
         ctx.fire("resume")
+    elif reading.readings:
+        clarify(ctx, reading.readings, options)
     else:
         ctx.reask(unclear(ctx, event, T.HOW_YES_NO))
 
@@ -80,7 +109,7 @@ def switch_language(ctx: Context, text: str = "", announce: bool = True) -> None
     """A language named ("english") is set at once; with two languages "bahasa" switches to
     the other; with more, the citizen chooses."""
     langs = ctx.flows.languages
-    named = LANGUAGE_NAMES.get(normalize(text))
+    named = language_named(text)
     if named in langs:
         _set_language(ctx, named, announce)
         return
@@ -98,16 +127,20 @@ def _set_language(ctx: Context, lang: str, announce: bool) -> None:
         ctx.reask(ctx.t(T.LANGUAGE_SET))
 
 
-def _language_pairs(ctx: Context) -> list[tuple[str, str]]:
-    return [(lang, ctx.flows.tr(lang).name) for lang in ctx.flows.languages]
+def _language_offers(ctx: Context) -> list[Offer]:
+    return [Offer(lang, ctx.flows.tr(lang).name) for lang in ctx.flows.languages]
+
+
+def language_options(ctx: Context) -> list[Choice]:
+    return choices(ctx, _language_offers(ctx))
 
 
 def ask_language(ctx: Context) -> None:
-    ctx.ask(join(ctx.take_note(), ctx.t(T.CHOOSE_LANGUAGE)), _language_pairs(ctx))
+    offer(ctx, join(ctx.take_note(), ctx.t(T.CHOOSE_LANGUAGE)), _language_offers(ctx))
 
 
 def read_language(ctx: Context, event: Event) -> None:
-    value = pick(event, ctx.choices(_language_pairs(ctx)))
+    value = pick(ctx, event, language_options(ctx)).value
     if value is None:
         ctx.reask(unclear(ctx, event))
         return

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.engine.answers import Choice
 from bot.engine.flow import SUMMARY, Flow, Step
 from bot.engine.i18n import Translator
 from bot.engine.model import Action, AskChoice, Option, SendText, Session
@@ -24,7 +23,7 @@ def join(*parts: str | None) -> str:
 
 
 class Context:
-    __slots__ = ("_notes", "flows", "now", "out", "s", "tr")
+    __slots__ = ("_notes", "flows", "now", "offered", "out", "s", "tr")
 
     def __init__(self, flows: FlowSet, session: Session, now: datetime) -> None:
         self.flows = flows
@@ -33,6 +32,9 @@ class Context:
         self.out: list[Action] = []
         self.tr: Translator = flows.tr(session.lang)
         self._notes: list[str] = []
+        # the options of the clarifying question the citizen is answering, if one was asked
+        self.offered: tuple[str, ...] = tuple(session.clarify)
+        session.clarify = []
 
     # --- the machine's model ------------------------------------------------------------------
 
@@ -83,10 +85,6 @@ class Context:
     def ask(self, text: str, pairs: Sequence[tuple[str, str]]) -> None:
         """A question with engine-made options: (value, msgid) pairs."""
         self.out.append(AskChoice(text, tuple(Option(v, self.t(m)) for v, m in pairs)))
-
-    def choices(self, pairs: Sequence[tuple[str, str]]) -> list[Choice]:
-        """Engine-made options as the parser sees them, understood in every language."""
-        return [Choice(v, tuple({m, self.t(m)})) for v, m in pairs]
 
     # --- the application under way ------------------------------------------------------------
 

@@ -221,6 +221,7 @@ class Session:
     reference: str | None = None
     started_at: datetime | None = None
     updated_at: datetime | None = None
+    clarify: list[str] = field(default_factory=list)  # the options of a "which did you mean?"
 
     def copy(self) -> Session:
         """A copy the engine may change (answers and pending are copied, values shared)."""
@@ -241,10 +242,13 @@ class Session:
             self.reference,
             self.started_at,
             self.updated_at,
+            self.clarify,
         )
 
     def to_json(self) -> str:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if not d["clarify"]:
+            del d["clarify"]  # written only while a "which did you mean?" waits for its answer
         d["v"] = SESSION_VERSION
         for k in ("started_at", "updated_at"):
             d[k] = d[k].isoformat() if d[k] is not None else None

@@ -8,15 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from bot.engine import texts as T
-from bot.engine.answers import (
-    Choice,
-    Parsed,
-    normalize,
-    parse_kk,
-    parse_nik,
-    parse_phone,
-    parse_yes_no,
-)
 from bot.engine.context import Context, join
 from bot.engine.flow import SUMMARY, Step
 from bot.engine.model import (
@@ -30,15 +21,30 @@ from bot.engine.model import (
     RequestPhoto,
     TextReceived,
 )
-from bot.engine.picking import pick, unclear
+from bot.engine.picking import Offer, choices, clarify, offer, pick, unclear
+from bot.engine.understanding import (
+    Choice,
+    Parsed,
+    check_text,
+    hear,
+    is_question,
+    parse_kk,
+    parse_name,
+    parse_nik,
+    parse_phone,
+    says_dont_know,
+)
+from bot.engine.understanding import lexicon as L
+from bot.engine.understanding.meaning import dont_know_span
+from bot.engine.understanding.options import matcher
 from bot.engine.welcome import go_to_menu
 
-DONE_WORDS = frozenset(
-    {"selesai", "sudah", "sdh", "udah", "done", "cukup", "lanjut", "next", "keep"}
+END_OPTIONS = (Offer("back", T.BACK, ("balik", "ubah", "ganti")), Offer("menu", T.MENU))
+PHOTO_BUTTONS = (
+    Offer("done", T.DONE, ("sudah", "cukup", "itu saja", "sudah semua")),
+    Offer("keep", T.KEEP_PHOTO, ("pakai yang tadi", "pakai yang lama", "foto lama", "sama")),
+    Offer("skip", T.SKIP, tuple(L.SKIP)),
 )
-SKIP_WORDS = frozenset({"lewati", "lewat", "skip", "lompat"})
-LATER_WORDS = frozenset({"nanti", "besok", "nyusul", "menyusul", "later", "tomorrow", "belum"})
-END_OPTIONS = (("back", T.BACK), ("menu", T.MENU))
 
 
 def display(step: Step, value: Any, t: Callable[[str], str]) -> str:
@@ -77,7 +83,7 @@ def ask(ctx: Context) -> None:
         options = tuple(Option(o.value, ctx.t(o.label)) for o in step.choices)
         ctx.out.append(AskChoice(text, options))
     elif step.kind == "end":
-        ctx.ask(text, END_OPTIONS)
+        offer(ctx, text, END_OPTIONS)
     elif step.kind == "photo":
         opts = []
         if s.pending:
@@ -96,23 +102,28 @@ def ask(ctx: Context) -> None:
 # --- reading an answer --------------------------------------------------------------------------
 
 
+def options(ctx: Context) -> list[Choice] | None:
+    """The options of the step being asked, if it has any."""
+    step = ctx.current_step
+    if step.kind == "end":
+        return choices(ctx, END_OPTIONS)
+    if step.kind in ("choice", "yesno"):
+        return step_choices(ctx, step)
+    return None
+
+
 def read(ctx: Context, event: Event) -> None:
     step = ctx.current_step
     if step.kind == "end":
-        value = pick(event, ctx.choices(END_OPTIONS))
-        if value == "back":
+        reading = pick(ctx, event, choices(ctx, END_OPTIONS))
+        if reading.value == "back":
             ctx.fire("back")
-        elif value == "menu":
+        elif reading.value == "menu":
             go_to_menu(ctx)
         else:
-            ctx.ask(ctx.t(T.END_HOW), END_OPTIONS)
+            offer(ctx, ctx.t(T.END_HOW), END_OPTIONS)
     elif step.kind in ("choice", "yesno"):
-        choice = pick(event, step_choices(ctx, step))
-        how = T.HOW_YES_NO if step.kind == "yesno" else T.HOW_CHOICE
-        if choice is None:
-            ctx.reask(join(unclear(ctx, event, how), ctx.t(step.help) if step.help else None))
-        else:
-            answer(ctx, step, choice)
+        _read_choice(ctx, step, event)
     elif step.kind == "photo":
         _read_photo(ctx, step, event)
     else:
@@ -120,15 +131,37 @@ def read(ctx: Context, event: Event) -> None:
 
 
 def step_choices(ctx: Context, step: Step) -> list[Choice]:
+    """A step's options as the reader sees them. An option that stops the application (its
+    branch ends the flow) is picked only by an unambiguous answer."""
+    leads = ctx.flow.targets(step)
+    ends = {v for v, dest in leads.items() if dest != SUMMARY and ctx.flow.step(dest).kind == "end"}
     return [
         Choice(
             o.value,
-            tuple({o.label, ctx.t(o.label)}),
+            (o.label,) if ctx.t(o.label) == o.label else (o.label, ctx.t(o.label)),
             o.match,
-            None if o.means is None else o.means == "yes",
+            o.means,
+            o.value in ends,
         )
         for o in step.choices
     ]
+
+
+def _read_choice(ctx: Context, step: Step, event: Event) -> None:
+    options = step_choices(ctx, step)
+    reading = pick(ctx, event, options)
+    how = T.HOW_YES_NO if step.kind == "yesno" else T.HOW_CHOICE
+    helps = ctx.t(step.help) if step.help else None
+    if reading.value is not None:
+        answer(ctx, step, reading.value)
+    elif reading.readings:
+        clarify(ctx, reading.readings, options)
+    elif reading.asked:
+        ctx.reask(helps or ctx.t(T.WHY_ASKED))
+    elif reading.dont_know:
+        ctx.reask(join(helps, ctx.t(T.DONT_KNOW_NOTE)))
+    else:
+        ctx.reask(join(unclear(ctx, event, how), helps))
 
 
 def _read_typed(ctx: Context, step: Step, event: Event) -> None:
@@ -142,14 +175,27 @@ def _read_typed(ctx: Context, step: Step, event: Event) -> None:
     else:
         ctx.reask(unclear(ctx, event, T.HOW_TEXT))
         return
-    if step.optional and normalize(text) in SKIP_WORDS:
+    heard = hear(text)
+    if step.optional and (
+        L.SKIP.intersection(heard.content) or heard.content in (("tidak",), ("tidak", "ada"))
+    ):
         answer(ctx, step, None)
         return
+    helps = ctx.t(step.help) if step.help else None
+    if not any(c.isdigit() for c in text):  # a number is never a question: parse it
+        if is_question(heard):
+            ctx.reask(helps or ctx.t(T.WHY_ASKED))
+            return
+        if says_dont_know(text) and helps:
+            ctx.reask(helps)
+            return
     parsed = parse_typed(step, text, ctx.now)
     if parsed.value is None:
         error = ctx.t(parsed.error or T.NOT_UNDERSTOOD, **dict(parsed.args))
         if step.kind == "phone":
             ctx.out.append(RequestContact(error, ctx.t(T.SHARE_CONTACT)))
+        elif parsed.error in (T.TEXT_VAGUE, T.TEXT_NOT_AN_ANSWER, T.NAME_NOT_A_NAME):
+            ctx.reask(error)
         else:
             ctx.say(error)
         return
@@ -163,12 +209,9 @@ def parse_typed(step: Step, text: str, now: datetime) -> Parsed:
         return parse_kk(text)
     if step.kind == "phone":
         return parse_phone(text)
-    clean = " ".join(text.split())
-    if len(clean) < step.min_length:
-        return Parsed(error=T.TEXT_TOO_SHORT)
-    if len(clean) > step.max_length:
-        return Parsed(error=T.TEXT_TOO_LONG, args=(("max", str(step.max_length)),))
-    return Parsed(value=clean)
+    if step.kind == "name":
+        return parse_name(text, step.min_length, step.max_length)
+    return check_text(text, step.min_length, step.max_length)
 
 
 def _read_photo(ctx: Context, step: Step, event: Event) -> None:
@@ -190,30 +233,49 @@ def _read_photo(ctx: Context, step: Step, event: Event) -> None:
             received = ctx.t(T.PHOTO_RECEIVED, count=len(s.pending))
             ctx.out.append(RequestPhoto(received, (Option("done", ctx.t(T.DONE)),)))
         return
-    word = ""
-    if isinstance(event, TextReceived):
-        word = normalize(event.text)
-        buttons = {"done": T.DONE, "keep": T.KEEP_PHOTO, "skip": T.SKIP}
-        for value, msgid in buttons.items():
-            if word in (normalize(msgid), normalize(ctx.t(msgid))):
-                word = value  # a keyboard button's label came back as text
-    elif isinstance(event, ChoiceMade):
+    if isinstance(event, ChoiceMade):
         word = event.value
-    if word in DONE_WORDS or word in ("done", "keep"):
+    elif isinstance(event, TextReceived):
+        word = _photo_word(ctx, step, event.text)
+    else:
+        word = ""
+    if word in ("done", "keep"):
         if s.pending:
             answer(ctx, step, s.pending)
         elif s.answers.get(step.id):
             answer(ctx, step, s.answers[step.id])
         else:
             ctx.reask(join(ctx.t(T.PHOTO_NONE_YET), how))
-    elif step.optional and (word in SKIP_WORDS or word == "skip"):
+    elif word == "skip" and step.optional:
         answer(ctx, step, None)
-    elif isinstance(event, TextReceived) and (
-        parse_yes_no(event.text) is False or LATER_WORDS & set(normalize(event.text).split())
-    ):
+    elif word == "later" and s.pending:
+        ctx.out.append(RequestPhoto(ctx.t(T.PHOTO_WAITING), (Option("done", ctx.t(T.DONE)),)))
+    elif word == "later":
         ctx.reask(ctx.t(step.missing or T.MISSING_DEFAULT))
+    elif word == "asked":
+        ctx.reask(join(ctx.t(step.help) if step.help else ctx.t(T.WHY_ASKED), how))
     else:
         ctx.reask(join(ctx.t(T.NEED_PHOTO), how, ctx.t(T.CHANGE_EARLIER)))
+
+
+def _photo_word(ctx: Context, step: Step, text: str) -> str:
+    """What a text sent at a photo step says: done ("sudah pak", "udah itu aja", "cukup mi"),
+    keep the earlier photo, skip, not yet / not at hand, a question; else ""."""
+    heard = hear(text)
+    words = set(heard.content)
+    buttons = choices(ctx, PHOTO_BUTTONS)
+    exact = matcher(tuple(buttons)).exact.get(heard.key)
+    if exact in ("keep", "skip"):  # a button's label came back as text
+        return exact
+    if is_question(heard):
+        return "asked"
+    if words & L.LATER or dont_know_span(heard.content) is not None:
+        return "later"
+    if exact == "done" or (words and words <= L.DONE and words & L.DONE_CORE):
+        return "done"
+    if words and words <= L.DONE | L.YES:
+        return "done"
+    return ""
 
 
 # --- moving on ----------------------------------------------------------------------------------

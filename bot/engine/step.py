@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.engine import texts as T
-from bot.engine.answers import normalize
 from bot.engine.asides import COMMANDS as RUN_COMMAND
 from bot.engine.asides import switch_language
 from bot.engine.context import Context
@@ -14,27 +13,15 @@ from bot.engine.flowset import FlowSet
 from bot.engine.model import Event, PhotoRejected, Session, TextReceived, Turn, Unsupported
 from bot.engine.stages import Stage, position
 from bot.engine.texts import ENGINE_TEXTS
+from bot.engine.understanding import Heard, command_of, hear, read_choice
+from bot.engine.understanding import lexicon as L
+from bot.engine.understanding.options import matcher
 from bot.engine.welcome import reset
 
-__all__ = ["ENGINE_TEXTS", "new_session", "position", "step", "wants_photo"]
+# Words that may stand beside an option's own words when a command word answers the question.
+_PLAIN = L.DROPPABLE | L.YES | L.NO
 
-COMMANDS: dict[str, frozenset[str]] = {
-    "menu": frozenset({"menu", "/start", "mulai lagi", "home", "beranda", "menu utama"}),
-    "back": frozenset({"kembali", "back", "balik", "mundur", "sebelumnya", "undo"}),
-    "cancel": frozenset({"batal", "batalkan", "cancel"}),
-    "help": frozenset({"bantuan", "help", "tolong", "bantu", "info", "panduan"}),
-    "language": frozenset(
-        {
-            "bahasa",
-            "language",
-            "english",
-            "inggris",
-            "bahasa inggris",
-            "bahasa indonesia",
-            "indonesia",
-        }
-    ),
-}
+__all__ = ["ENGINE_TEXTS", "command_of", "new_session", "position", "step", "wants_photo"]
 
 
 def new_session(channel: str, chat_id: str, seed: str) -> Session:
@@ -49,16 +36,23 @@ def wants_photo(flows: FlowSet, session: Session) -> bool:
     return flow.has_step(session.step) and flow.step(session.step).kind == "photo"
 
 
-def command_of(text: str) -> str | None:
-    """The command a message is, if it is one: a command word alone, or Telegram's /start."""
-    raw = text.strip().casefold()
-    if raw == "/start":
-        return "menu"
-    t = normalize(raw.lstrip("/"))
-    for name, words in COMMANDS.items():
-        if t in words:
-            return name
-    return None
+def _command(ctx: Context, heard: Heard) -> str | None:
+    """The command a message is, unless the question being asked has options whose own words
+    it is ("stop" where "Tidak, berhenti dulu" also says "stop", "batal" when asked "Batalkan
+    pengajuan ini?"): then it answers the question."""
+    name = command_of(heard)
+    if name is None:
+        return None
+    options = ctx.machine.state(ctx.state).options(ctx)
+    if options:
+        m = matcher(tuple(options))
+        if heard.key in m.exact or (
+            heard.content
+            and all(w in m.words or w in _PLAIN for w in heard.content)
+            and read_choice(heard, options, ctx.offered).value is not None
+        ):
+            return None
+    return name
 
 
 def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
@@ -68,12 +62,13 @@ def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
     if s.flow_id is not None and s.flow_id not in flows.flows:
         reset(s)  # the service was removed since this session was saved
         s.stage = Stage.OFFICE
+    heard = hear(event.text) if isinstance(event, TextReceived) else None
     if s.stage == Stage.NEW:
-        if isinstance(event, TextReceived) and command_of(event.text) == "language":
-            switch_language(ctx, event.text, announce=False)
+        if heard is not None and command_of(heard) == "language":
+            switch_language(ctx, event.text if isinstance(event, TextReceived) else "", False)
         ctx.fire("greet")
-    elif isinstance(event, TextReceived) and (cmd := command_of(event.text)):
-        RUN_COMMAND[cmd](ctx, event.text)
+    elif heard is not None and (cmd := _command(ctx, heard)):
+        RUN_COMMAND[cmd](ctx, heard.text)
     elif isinstance(event, Unsupported):
         ctx.reask(ctx.t(T.UNSUPPORTED.get(event.kind, T.UNSUPPORTED_OTHER)))
     elif isinstance(event, PhotoRejected):

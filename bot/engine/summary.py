@@ -5,13 +5,69 @@ from __future__ import annotations
 
 from bot.engine import texts as T
 from bot.engine.context import Context, join
-from bot.engine.model import AnswerItem, Dossier, Event, MediaRef, SubmitDossier
-from bot.engine.picking import pick, unclear
+from bot.engine.model import (
+    AnswerItem,
+    ChoiceMade,
+    Dossier,
+    Event,
+    MediaRef,
+    SubmitDossier,
+    TextReceived,
+)
+from bot.engine.picking import Offer, choices, clarify, offer, pick, unclear
 from bot.engine.questions import display
 from bot.engine.reference import make_reference
+from bot.engine.understanding import Choice, hear, read_choice
 from bot.engine.welcome import reset
 
-SUMMARY = (("submit", T.SUBMIT), ("edit", T.EDIT))
+SUMMARY = (
+    Offer(
+        "submit",
+        T.SUBMIT,
+        ("kirim", "kirimkan", "ajukan", "sudah benar", "benar semua"),
+        "yes",
+        careful=True,
+    ),
+    Offer(
+        "edit",
+        T.EDIT,
+        (
+            "ubah",
+            "ganti",
+            "salah",
+            "ralat",
+            "perbaiki",
+            "koreksi",
+            "keliru",
+            "ada yang salah",
+            "belum benar",
+            "edit",
+            "tidak benar",
+        ),
+        "no",
+    ),
+)
+# Words that ask to change something ("ubah nik", "ganti foto kk", "nomor hp salah").
+CHANGE_WORDS = frozenset(
+    {
+        "ubah",
+        "ganti",
+        "salah",
+        "ralat",
+        "perbaiki",
+        "koreksi",
+        "keliru",
+        "edit",
+        "betulkan",
+        "benarkan",
+        "perbaikan",
+        "revisi",
+        "tukar",
+        "update",
+        "perbarui",
+        "bukan",
+    }
+)
 
 
 def arrive_summary(ctx: Context) -> None:
@@ -32,33 +88,79 @@ def ask_summary(ctx: Context) -> None:
         office=ctx.t(flow.office.name),
         items="\n".join(lines),
     )
-    ctx.ask(join(ctx.take_note(), text, ctx.t(T.SUMMARY_ASK)), SUMMARY)
+    offer(ctx, join(ctx.take_note(), text, ctx.t(T.SUMMARY_ASK)), SUMMARY)
+
+
+def summary_options(ctx: Context) -> list[Choice]:
+    return choices(ctx, SUMMARY)
 
 
 def read_summary(ctx: Context, event: Event) -> None:
-    value = pick(event, ctx.choices(SUMMARY))
-    if value == "submit" and ctx.fire("submit"):
+    """ "Kirim" submits only on a clear yes; naming an answer ("ubah nik", "ganti foto kk",
+    "nomor hp salah") goes straight to changing it."""
+    if _change_shortcut(ctx, event):
         return
-    if value == "edit":
+    options = summary_options(ctx)
+    reading = pick(ctx, event, options)
+    if reading.value == "submit" and ctx.fire("submit"):
+        return
+    if reading.value == "edit":
         ctx.fire("edit")
+    elif reading.readings:
+        clarify(ctx, reading.readings, options)
     else:
-        ctx.ask(join(unclear(ctx, event), ctx.t(T.SUMMARY_ASK)), SUMMARY)
+        offer(ctx, join(unclear(ctx, event), ctx.t(T.SUMMARY_ASK)), SUMMARY)
 
 
-def edit_pairs(ctx: Context) -> list[tuple[str, str]]:
-    return [(f"edit:{st.id}", st.label or st.id) for st in ctx.path_steps()]
+def _change_shortcut(ctx: Context, event: Event) -> bool:
+    """ "ubah nik" -> change the NIK now; "ubah kk" -> which: the KK number or its photo?"""
+    items = edit_options(ctx)
+    if ctx.offered and ctx.offered[0].startswith("edit:"):
+        reading = pick(ctx, event, items)  # the answer to "which did you mean?"
+    elif isinstance(event, ChoiceMade) and event.value.startswith("edit:"):
+        reading = pick(ctx, event, items)
+    elif isinstance(event, TextReceived):
+        heard = hear(event.text)
+        if not CHANGE_WORDS.intersection(heard.content):
+            return False
+        rest = tuple(w for w in heard.content if w not in CHANGE_WORDS)
+        if not rest:
+            return False  # "salah", "ubah": the list of what can be changed
+        reading = read_choice(" ".join(rest), items)
+    else:
+        return False
+    if reading.value is not None:
+        return ctx.fire("change", to=reading.value.removeprefix("edit:"))
+    if reading.readings:
+        clarify(ctx, reading.readings, items)
+        return True
+    return False
+
+
+def edit_offers(ctx: Context) -> list[Offer]:
+    return [
+        Offer(f"edit:{st.id}", st.label or st.id, (st.id.replace("_", " "), *st.match))
+        for st in ctx.path_steps()
+    ]
+
+
+def edit_options(ctx: Context) -> list[Choice]:
+    return choices(ctx, edit_offers(ctx))
 
 
 def ask_edit(ctx: Context) -> None:
-    ctx.ask(join(ctx.take_note(), ctx.t(T.EDIT_ASK)), edit_pairs(ctx))
+    offer(ctx, join(ctx.take_note(), ctx.t(T.EDIT_ASK)), edit_offers(ctx))
 
 
 def read_edit(ctx: Context, event: Event) -> None:
-    value = pick(event, ctx.choices(edit_pairs(ctx)))
-    if value is None:
-        ctx.reask(unclear(ctx, event))
+    options = edit_options(ctx)
+    reading = pick(ctx, event, options)
+    if reading.value is not None:
+        ctx.fire("change", to=reading.value.removeprefix("edit:"))
+    elif reading.readings:
+        clarify(ctx, reading.readings, options)
     else:
-        ctx.fire("change", to=value.removeprefix("edit:"))
+        ctx.reask(unclear(ctx, event))
 
 
 def start_editing(ctx: Context) -> None:

@@ -4,15 +4,22 @@ Each stage asks (`ask_*`) and reads a reply (`read_*`); machine.py says where th
 from __future__ import annotations
 
 from bot.engine import texts as T
-from bot.engine.answers import Choice, parse_yes_no
 from bot.engine.context import Context, join
 from bot.engine.flow import Flow
 from bot.engine.model import Event, PhotoReceived, Session, TextReceived
-from bot.engine.picking import pick, unclear
+from bot.engine.picking import Offer, choices, clarify, offer, pick, unclear
 from bot.engine.stages import DRAFT, Stage
+from bot.engine.understanding import Choice, hear
+from bot.engine.understanding import lexicon as L
 
-CONSENT = (("ya", T.CONSENT_YES), ("tidak", T.CONSENT_NO))
-REQUIREMENTS = (("begin", T.START), ("menu", T.BACK_TO_MENU))
+CONSENT = (
+    Offer("ya", T.CONSENT_YES, ("setuju", "boleh", "silakan", "bersedia", "izinkan"), "yes"),
+    Offer("tidak", T.CONSENT_NO, ("tolak", "menolak", "keberatan"), "no", careful=True),
+)
+REQUIREMENTS = (
+    Offer("begin", T.START, ("mulai", "siap", "ayo", "gas", "bisa"), "yes"),
+    Offer("menu", T.BACK_TO_MENU),
+)
 
 
 # --- greeting and consent -----------------------------------------------------------------------
@@ -23,17 +30,25 @@ def say_greeting(ctx: Context) -> None:
     ctx.note(ctx.t(T.PRIVACY))
 
 
+def consent_options(ctx: Context) -> list[Choice]:
+    return choices(ctx, CONSENT)
+
+
 def ask_consent(ctx: Context) -> None:
-    ctx.ask(join(ctx.take_note(), ctx.t(T.CONSENT_ASK)), CONSENT)
+    offer(ctx, join(ctx.take_note(), ctx.t(T.CONSENT_ASK)), CONSENT)
 
 
 def read_consent(ctx: Context, event: Event) -> None:
-    choices = [Choice(c.value, c.labels, means=c.value == "ya") for c in ctx.choices(CONSENT)]
-    value = pick(event, choices)
-    if value == "ya":
+    options = consent_options(ctx)
+    reading = pick(ctx, event, options)
+    if reading.value == "ya":
         ctx.fire("agree")
-    elif value == "tidak":
+    elif reading.value == "tidak":
         ctx.fire("decline")
+    elif reading.readings:
+        clarify(ctx, reading.readings, options)
+    elif reading.asked or reading.dont_know:
+        ctx.reask(ctx.t(T.CONSENT_HELP))
     else:
         ctx.reask(ctx.t(T.CONSENT_UNCLEAR))
 
@@ -68,19 +83,26 @@ def remember_draft(ctx: Context) -> None:
         ctx.s.resume_stage = ctx.s.stage
 
 
-def office_pairs(ctx: Context) -> list[tuple[str, str]]:
-    pairs = [(f"office:{o.id}", o.name) for o in ctx.flows.offices]
+def office_offers(ctx: Context) -> list[Offer]:
+    offers = [Offer(f"office:{o.id}", o.name, o.match) for o in ctx.flows.offices]
     if ctx.has_draft():  # last, so the offices keep their numbers
-        pairs.append(("resume", ctx.t(T.RESUME, service=ctx.t(ctx.flow.service.title))))
-    return pairs
+        title = ctx.t(T.RESUME, service=ctx.t(ctx.flow.service.title))
+        offers.append(Offer("resume", title, ("lanjut", "lanjutkan", "teruskan", "resume")))
+    return offers
+
+
+def office_options(ctx: Context) -> list[Choice]:
+    return choices(ctx, office_offers(ctx))
 
 
 def ask_office(ctx: Context) -> None:
-    ctx.ask(join(ctx.take_note(), ctx.t(T.CHOOSE_OFFICE)), office_pairs(ctx))
+    offer(ctx, join(ctx.take_note(), ctx.t(T.CHOOSE_OFFICE)), office_offers(ctx))
 
 
 def read_office(ctx: Context, event: Event) -> None:
-    value = pick(event, ctx.choices(office_pairs(ctx)))
+    options = office_options(ctx)
+    reading = pick(ctx, event, options)
+    value = reading.value
     if value == "resume":
         ctx.fire("resume")
     elif value is not None:
@@ -90,6 +112,8 @@ def read_office(ctx: Context, event: Event) -> None:
             ctx.fire("resume")
         else:
             ctx.fire("choose_office", office=office)
+    elif reading.readings:
+        clarify(ctx, reading.readings, options)
     else:
         ctx.reask(unclear(ctx, event))
 
@@ -98,21 +122,31 @@ def set_office(ctx: Context, office: str) -> None:
     ctx.s.office_id = office
 
 
+def service_offers(ctx: Context) -> list[Offer]:
+    return [Offer(f.id, f.service.title) for f in ctx.flows.flows_of(ctx.s.office_id or "")]
+
+
+def service_options(ctx: Context) -> list[Choice]:
+    return choices(ctx, service_offers(ctx))
+
+
 def ask_service(ctx: Context) -> None:
     office = next(o for o in ctx.flows.offices if o.id == ctx.s.office_id)
     text = join(ctx.take_note(), ctx.t(T.CHOOSE_SERVICE, office=ctx.t(office.name)))
-    ctx.ask(text, [(f.id, f.service.title) for f in ctx.flows.flows_of(office.id)])
+    offer(ctx, text, service_offers(ctx))
 
 
 def read_service(ctx: Context, event: Event) -> None:
-    flows = ctx.flows.flows_of(ctx.s.office_id or "")
-    value = pick(event, ctx.choices([(f.id, f.service.title) for f in flows]))
-    if value is None:
-        ctx.reask(unclear(ctx, event))
-    elif _is_the_draft(ctx, ctx.flows.flows[value]):
+    options = service_options(ctx)
+    reading = pick(ctx, event, options)
+    if reading.value is not None and _is_the_draft(ctx, ctx.flows.flows[reading.value]):
         ctx.fire("resume")
+    elif reading.value is not None:
+        ctx.fire("choose_service", flow=reading.value)
+    elif reading.readings:
+        clarify(ctx, reading.readings, options)
     else:
-        ctx.fire("choose_service", flow=value)
+        ctx.reask(unclear(ctx, event))
 
 
 def _is_the_draft(ctx: Context, flow: Flow) -> bool:
@@ -150,20 +184,25 @@ def reset(s: Session) -> None:
 # --- the requirements ---------------------------------------------------------------------------
 
 
+def requirements_options(ctx: Context) -> list[Choice]:
+    return choices(ctx, REQUIREMENTS)
+
+
 def ask_requirements(ctx: Context) -> None:
-    ctx.ask(join(ctx.take_note(), ctx.t(T.REQUIREMENTS_ASK)), REQUIREMENTS)
+    offer(ctx, join(ctx.take_note(), ctx.t(T.REQUIREMENTS_ASK)), REQUIREMENTS)
 
 
 def read_requirements(ctx: Context, event: Event) -> None:
-    value = pick(event, ctx.choices(REQUIREMENTS))
-    if value is None and isinstance(event, TextReceived):
-        value = {True: "begin", False: "later", None: None}[parse_yes_no(event.text)]
-    if value == "later":
-        ctx.reask(ctx.t(T.NOT_READY))
-    elif value == "begin":
+    reading = pick(ctx, event, requirements_options(ctx))
+    later = isinstance(event, TextReceived) and (
+        bool(L.LATER.intersection(hear(event.text).content)) or reading.dont_know
+    )
+    if reading.value == "begin" and not later:
         ctx.fire("begin")
-    elif value == "menu":
+    elif reading.value == "menu":
         go_to_menu(ctx)
+    elif later:
+        ctx.reask(ctx.t(T.NOT_READY))
     elif isinstance(event, PhotoReceived):
         ctx.reask(ctx.t(T.PHOTO_TOO_EARLY))
     else:

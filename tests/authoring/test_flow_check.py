@@ -43,7 +43,7 @@ CASES = {
     "loop": ("step 'nama'", "the steps loop: nama -> status -> nama"),
     "choice_one_option": ("step 'status'", "a choice step needs at least two options"),
     "missing_label": ("step 'nama'", "needs a `label`"),
-    "unknown_kind": ("step 'nama' kind", "Input should be 'text', 'nik'"),
+    "unknown_kind": ("step 'nama' kind", "Input should be 'text', 'name', 'nik'"),
     "duplicate_id": ("step 'nama'", "this step id is used twice"),
     "invalid_yaml": ("yaml", "while parsing a flow sequence"),
     "unknown_top_level_field": ("colour", "Extra inputs are not permitted"),

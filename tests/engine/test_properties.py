@@ -110,7 +110,8 @@ events: st.SearchStrategy[Event] = st.one_of(
 
 
 ANSWERS_BY_KIND: dict[str, list[Event]] = {
-    "text": [TextReceived(NAME), TextReceived("x")],
+    "text": [TextReceived("Puskesmas Kassi-Kassi"), TextReceived("x")],
+    "name": [TextReceived(NAME), TextReceived("x")],
     "nik": [TextReceived(NIK), TextReceived("123")],
     "kk": [TextReceived(KK)],
     "phone": [TextReceived(PHONE), ContactShared("+6281234567890")],

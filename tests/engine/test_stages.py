@@ -65,6 +65,7 @@ def test_copy_keeps_every_field() -> None:
         "reference": "GWA-K7H-W3X-9AR",
         "started_at": NOW,
         "updated_at": NOW,
+        "clarify": ["ya", "tidak"],
     }
     assert set(values) == {f.name for f in dataclasses.fields(Session)}, "a field is new"
     original = Session(**values)
