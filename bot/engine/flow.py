@@ -89,7 +89,7 @@ class Step(_Strict):
             raise ValueError("only choice and yesno steps can branch on the answer")
         return self
 
-    @property
+    @cached_property
     def choices(self) -> tuple[OptionSpec, ...]:
         if self.kind == "yesno" and not self.options:
             return YES_NO

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.engine.flow import Flow, Office
 from bot.engine.i18n import SOURCE_LANGUAGE, Translator
@@ -17,6 +18,9 @@ class FlowSet:
     translators: Mapping[str, Translator]
     machines: Mapping[str, FlowMachine] = field(default_factory=dict)
     lobby: FlowMachine = field(default_factory=lambda: FlowMachine(None))
+    # answers of pure functions of the flows, kept between turns (e.g. a step's options as
+    # the reader sees them, per language)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     def build(flows: Sequence[Flow], translators: Mapping[str, Translator]) -> FlowSet:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from transitions import EventData, Machine, State
+from transitions import EventData, Machine, State, Transition
 
 from bot.engine import asides, questions, summary, welcome
 from bot.engine.context import Context
@@ -29,9 +29,42 @@ Options = Callable[[Context], "list[Choice] | None"]
 S = Stage
 
 
+class _Move(Transition):
+    """A transition run as `Transition.execute` runs it (prepare, conditions, before, the change
+    of state with the source's exit and the destination's enter, after), without its debug
+    logging: a turn is not a log event, and those lines cost more than the move itself. Every
+    callback here is a function of the event, none a name to resolve; the machine has no
+    machine-wide callbacks (checked when it is built)."""
+
+    def execute(self, event_data: EventData) -> bool:
+        for func in _calls(self.prepare):
+            func(event_data)
+        if not all(c.check(event_data) for c in self.conditions):
+            return False
+        for func in _calls(self.before):
+            func(event_data)
+        if self.dest:
+            states = event_data.machine.states
+            states[self.source].exit(event_data)
+            event_context(event_data).state = self.dest
+            event_data.state = dest = states[self.dest]
+            dest.enter(event_data)
+        for func in _calls(self.after):
+            func(event_data)
+        return True
+
+
+_Calls = list[Callable[[EventData], None]]
+
+
+def _calls(funcs: Any) -> _Calls:
+    return cast(_Calls, funcs)
+
+
 class _Machine(Machine):
-    """Every callback here is a function of the event (none is named by a string), and a turn
-    is not a log event: callbacks are called directly, without resolving or logging each."""
+    """The conversation's machine: its transitions are _Moves; callbacks are called directly."""
+
+    transition_cls = _Move
 
     def callbacks(self, funcs: Any, event: EventData) -> None:
         for func in funcs:
@@ -129,6 +162,8 @@ class FlowMachine:
             auto_transitions=False,
             send_event=True,
         )
+        machine_wide = ("before_state_change", "after_state_change", "prepare_event")
+        assert not any(getattr(self._machine, name) for name in machine_wide), "see _Move"
         self._events = self._machine.events
         self._states: Mapping[str, StageState] = self._machine.states  # type: ignore[assignment]
         self._next: dict[tuple[str, str | None], str] = {}

@@ -3,6 +3,7 @@ and numbers, photos, end steps), and moving on along the machine's `answered` tr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,7 @@ from bot.engine.understanding.meaning import dont_know_span
 from bot.engine.understanding.options import matcher
 from bot.engine.welcome import go_to_menu
 
+_DIGIT = re.compile(r"\d")
 END_OPTIONS = (Offer("back", T.BACK, ("balik", "ubah", "ganti")), Offer("menu", T.MENU))
 PHOTO_BUTTONS = (
     Offer("done", T.DONE, ("sudah", "cukup", "itu saja", "sudah semua")),
@@ -133,9 +135,16 @@ def read(ctx: Context, event: Event) -> None:
 def step_choices(ctx: Context, step: Step) -> list[Choice]:
     """A step's options as the reader sees them. An option that stops the application (its
     branch ends the flow) is picked only by an unambiguous answer."""
+    key = ("step_choices", ctx.flow.id, step.id, ctx.tr.lang)
+    if key not in ctx.flows.memo:
+        ctx.flows.memo[key] = _step_choices(ctx, step)
+    return list(ctx.flows.memo[key])
+
+
+def _step_choices(ctx: Context, step: Step) -> tuple[Choice, ...]:
     leads = ctx.flow.targets(step)
     ends = {v for v, dest in leads.items() if dest != SUMMARY and ctx.flow.step(dest).kind == "end"}
-    return [
+    return tuple(
         Choice(
             o.value,
             (o.label,) if ctx.t(o.label) == o.label else (o.label, ctx.t(o.label)),
@@ -144,7 +153,7 @@ def step_choices(ctx: Context, step: Step) -> list[Choice]:
             o.value in ends,
         )
         for o in step.choices
-    ]
+    )
 
 
 def _read_choice(ctx: Context, step: Step, event: Event) -> None:
@@ -182,11 +191,11 @@ def _read_typed(ctx: Context, step: Step, event: Event) -> None:
         answer(ctx, step, None)
         return
     helps = ctx.t(step.help) if step.help else None
-    if not any(c.isdigit() for c in text):  # a number is never a question: parse it
+    if not _DIGIT.search(text):  # a number is never a question: parse it
         if is_question(heard):
             ctx.reask(helps or ctx.t(T.WHY_ASKED))
             return
-        if says_dont_know(text) and helps:
+        if helps and says_dont_know(text):
             ctx.reask(helps)
             return
     parsed = parse_typed(step, text, ctx.now)

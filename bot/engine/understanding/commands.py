@@ -32,6 +32,7 @@ def _phrases() -> dict[tuple[str, ...], str]:
 
 PHRASES = _phrases()
 _LONGEST = max(len(p) for p in PHRASES)
+_WORDS = frozenset(w for p in PHRASES for w in p)  # a message with none of them is no command
 
 
 def command_of(text: str | Heard) -> str | None:
@@ -43,7 +44,7 @@ def command_of(text: str | Heard) -> str | None:
     if raw in ("?", "??", "???", "？"):
         return "help"
     words = heard.words
-    if not words or len(words) > _LONGEST + 4:
+    if not words or len(words) > _LONGEST + 4 or _WORDS.isdisjoint(words):
         return None
     if words in PHRASES:
         return PHRASES[words]

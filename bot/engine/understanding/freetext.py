@@ -26,6 +26,7 @@ _TRAILING = re.compile(
     r"thanks|tabe|mi|ji|pi|ki))+$",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 _NOT_NAME_CHARS = re.compile(r"[^\w\s.,'’\-]|[\d_]", re.UNICODE)
 _SYMBOLS = re.compile(r"[^\w\s.,'’\-]", re.UNICODE)
 # Words that answer a question or run a command: a text made only of them is not a name.
@@ -79,7 +80,7 @@ def parse_name(text: str, min_length: int = 3, max_length: int = 100) -> Parsed:
     name = _LEAD_IN.sub("", name, count=1)
     name = _SAYA.sub("", name, count=1)
     name = _TRAILING.sub("", name).strip(" .,-")
-    if any(c.isdigit() for c in name):
+    if _DIGIT.search(name):
         return Parsed(error=T.NAME_DIGITS)
     words = hear(name).words
     if not name or not words or all(w in ANSWER_WORDS for w in words):

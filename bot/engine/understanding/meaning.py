@@ -31,10 +31,21 @@ def option_number(heard: Heard) -> int | None:
     return number_of(rest[0])
 
 
+def _by_first(phrases: Sequence[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for p in sorted(phrases, key=len, reverse=True):
+        out.setdefault(p[0], []).append(p)
+    return out
+
+
+_DONT_KNOW = _by_first(L.DONT_KNOW)
+_QUESTION_STARTS = _by_first(L.QUESTION_STARTS)
+
+
 def dont_know_span(words: Sequence[str]) -> tuple[int, int] | None:
     """Where "don't know" is said ("tidak tahu", "kurang yakin", "mungkin", "lupa")."""
-    for i in range(len(words)):
-        for phrase in L.DONT_KNOW:
+    for i, w in enumerate(words):
+        for phrase in _DONT_KNOW.get(w, ()):
             if tuple(words[i : i + len(phrase)]) == phrase:
                 return i, i + len(phrase)
     return None
@@ -71,8 +82,8 @@ def polarity(words: Sequence[str], skip: Collection[int] = ()) -> tuple[bool, bo
 def is_question(heard: Heard) -> bool:
     """A question back ("kenapa harus setuju?", "maksudnya apa?", "apa itu DTKS?")."""
     words = heard.content
-    if any(w in L.QUESTION_WORDS for w in words):
+    if not L.QUESTION_WORDS.isdisjoint(words):
         return True
-    if any(tuple(words[: len(s)]) == s for s in L.QUESTION_STARTS):
+    if words and any(words[: len(s)] == s for s in _QUESTION_STARTS.get(words[0], ())):
         return True
     return heard.question_mark and len(words) > 0

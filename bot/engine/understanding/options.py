@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.engine.understanding import lexicon as L
 from bot.engine.understanding.heard import KNOWN, Heard, hear
@@ -62,6 +62,7 @@ class Reading:
     dont_know: bool = False
 
 
+@lru_cache(maxsize=8192)
 def _variants(word: str) -> frozenset[str]:
     """A word and its stem without the common affixes ("dilunasi" ~ "lunas", "batalkan" ~
     "batal"), for comparing an answer's words with an option's."""
@@ -130,11 +131,17 @@ class Matcher:
             key=lambda p: -len(p.words),
         )
         self.words = frozenset(w for words in phrases for w in words) | frozenset(singles)
+        # phrases by every form of their first word, in the order they are tried
+        self.starting: dict[str, list[tuple[int, _Phrase]]] = {}
+        for rank, phrase in enumerate(self.phrases):
+            for form in phrase.words[0]:
+                self.starting.setdefault(form, []).append((rank, phrase))
         vocab: dict[str, set[str]] = {}
         for (w,), values in ((k, v) for k, v in phrases.items() if len(k) == 1):
             if len(values) == 1 and len(w) >= 3 and w.isalpha() and w not in _POLAR:
                 vocab.setdefault(w, set()).update(values)
         self.vocab = {w: next(iter(v)) for w, v in vocab.items()}
+        self.vocab_words = list(self.vocab)
         self.guard = {
             w: max(
                 (fuzz.ratio(w, o) for o, ov in self.vocab.items() if ov != v),
@@ -153,11 +160,12 @@ class Matcher:
             return None
         floor = FUZZY_MIN_SHORT if len(word) <= 4 else FUZZY_MIN
         scores: dict[str, float] = {}
-        for w, v in self.vocab.items():
-            if w[0] != word[0]:
-                continue  # a slip of the finger keeps the first letter: "pelayan" is no "nelayan"
-            score = fuzz.ratio(word, w)
-            if score >= floor and score > self.guard[w]:
+        for w, score, _ in process.extract(
+            word, self.vocab_words, scorer=fuzz.ratio, score_cutoff=floor, limit=None
+        ):
+            # a slip of the finger keeps the first letter: "pelayan" is no "nelayan"
+            if w[0] == word[0] and score > self.guard[w]:
+                v = self.vocab[w]
                 scores[v] = max(scores.get(v, 0.0), score)
         if not scores:
             return None
@@ -173,18 +181,24 @@ def matcher(choices: tuple[Choice, ...]) -> Matcher:
     return Matcher(choices)
 
 
-def _same(word: str, forms: frozenset[str]) -> bool:
-    return word in forms or not _variants(word).isdisjoint(forms)
-
-
-def _starts(heard: Heard, phrase: _Phrase) -> list[int]:
-    words, size = heard.content, len(phrase.words)
-    return [
-        i
-        for i in range(len(words) - size + 1)
-        if heard.clauses[i] == heard.clauses[i + size - 1]
-        and all(_same(words[i + k], phrase.words[k]) for k in range(size))
-    ]
+def _found(
+    heard: Heard, forms: Sequence[frozenset[str]], m: Matcher
+) -> list[tuple[int, int, int, _Phrase]]:
+    """Every place one of the options' own phrases is said, within one clause, as
+    (-length, rank, position, phrase)."""
+    words, clauses = heard.content, heard.clauses
+    out = []
+    for i, variants in enumerate(forms):
+        seen: set[int] = set()
+        for form in variants:
+            for rank, phrase in m.starting.get(form, ()):
+                size = len(phrase.words)
+                if rank in seen or i + size > len(words) or clauses[i] != clauses[i + size - 1]:
+                    continue
+                if all(not forms[i + k].isdisjoint(phrase.words[k]) for k in range(1, size)):
+                    seen.add(rank)
+                    out.append((-size, rank, i, phrase))
+    return out
 
 
 def read_choice(
@@ -212,36 +226,34 @@ def read_choice(
     dk = dont_know_span(words)
     if dk is not None:
         used.update(range(*dk))
+    forms = [_variants(w) for w in words]
+    found = sorted(_found(heard, forms, m))  # (longest first, then as the options list them)
     # a negation that starts an option's own words ("tidak jadi", "belum bayar") is theirs
-    owned = {i for p in m.phrases if p.negative for i in _starts(heard, p)}
+    owned = {i for _, _, i, p in found if p.negative}
     # the options' own words, longest first, each word read once
-    for phrase in m.phrases:
-        size = len(phrase.words)
-        for i in range(len(words) - size + 1):
-            span = range(i, i + size)
-            if used.intersection(span) or heard.clauses[i] != heard.clauses[i + size - 1]:
-                continue
-            if not all(_same(words[i + k], phrase.words[k]) for k in range(size)):
-                continue
-            values: set[str] = set(phrase.values)
-            before = [j for j in range(max(0, i - 3), i) if heard.clauses[j] == heard.clauses[i]]
-            negation = next((j for j in reversed(before) if words[j] in L.NEGATIONS), None)
-            if (
-                negation is not None
-                and not phrase.negative
-                and negation not in owned
-                and (negation not in used or negation in negators)
-            ):
-                # "tidak pernah nunggak": no arrears; "bukan petani": not petani, nor another
-                values = {o for v in values if (o := _opposite(m, v)) is not None}
-                negators.add(negation)
-                used.update(range(negation, i))
-            used.update(span)
-            if len(phrase.values) > 1 and values == set(phrase.values):
-                common.append(phrase.values)  # "dinas sosial", "kartu keluarga": says little
-                continue
-            for value in values:
-                signals[value] = True
+    for _, _, i, phrase in found:
+        span = range(i, i + len(phrase.words))
+        if used.intersection(span):
+            continue
+        values: set[str] = set(phrase.values)
+        before = [j for j in range(max(0, i - 3), i) if heard.clauses[j] == heard.clauses[i]]
+        negation = next((j for j in reversed(before) if words[j] in L.NEGATIONS), None)
+        if (
+            negation is not None
+            and not phrase.negative
+            and negation not in owned
+            and (negation not in used or negation in negators)
+        ):
+            # "tidak pernah nunggak": no arrears; "bukan petani": not petani, nor another
+            values = {o for v in values if (o := _opposite(m, v)) is not None}
+            negators.add(negation)
+            used.update(range(negation, i))
+        used.update(span)
+        if len(phrase.values) > 1 and values == set(phrase.values):
+            common.append(phrase.values)  # "dinas sosial", "kartu keluarga": says little
+            continue
+        for value in values:
+            signals[value] = True
     if dk is not None:
         if m.dont_know is not None and not signals:
             return Reading(m.dont_know)
