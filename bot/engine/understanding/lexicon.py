@@ -29,7 +29,7 @@ def _table(text: str, phrases: bool = False) -> dict[str, tuple[str, ...]]:
 # --- one word, many spellings: typed form -> the word it stands for -----------------------------
 
 _SPELLINGS = _table("""
-sudah: udh udah dah sdh sudh uda sdah suda udha sudha
+sudah: udh udah dah sdh sudh uda sdah suda udha sudha already
 belum: blm blum blom belom lum blon belon bellum
 tidak: gk ga gak nggak ngga ngak ndak nda ndk tdk tdak tida enggak engga kagak gag g tak tena taena
     de nd nggk gx tidk
@@ -73,6 +73,8 @@ dirawat: drawat dirwt hospitalized hospitalised
 kirim: krm kirimkan send submit
 ganti: gnt change replace
 ubah: rubah robah ubh edit
+hapus: delete remove erase
+salah: wrong incorrect mistake
 kembali: kmbali kmbl kembli
 batal: batl btal cancel
 mungkin: mngkin mgkn kayaknya sepertinya kyknya kynya maybe perhaps
@@ -129,7 +131,7 @@ SOFTENERS = _set("""
 dong deh kok sih lah loh kah pun nah yah tuh kan mohon maaf terima kasih makasih trims thanks
 thank thx you please pls plis tolong saja dulu aja sekarang nya ini itu saya kami kita sudah
 hehe hehehe wkwk hmm hm eh oh ooh o ya oke iya selamat pagi siang sore malam assalamualaikum
-halo hallo hai hi hello permisi begini jawaban jawab jawabannya say is my the a it
+halo hallo hai hi hello permisi begini jawaban jawab jawabannya say is my the a it something
 """)
 # What can be dropped from an answer to a choice (the softeners minus the words that answer).
 DROPPABLE = (HONORIFICS | SOFTENERS | PARTICLES) - {"sudah", "ya", "oke", "iya", "itu"}
