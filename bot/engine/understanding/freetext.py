@@ -76,10 +76,15 @@ def _strip_emoji(text: str) -> str:
 
 def parse_name(text: str, min_length: int = 3, max_length: int = 100) -> Parsed:
     """A person's name as typed, without a lead-in ("nama saya ...") or a trailing "pak"."""
-    name = _strip_emoji(text).strip(" .,-")
-    name = _LEAD_IN.sub("", name, count=1)
-    name = _SAYA.sub("", name, count=1)
-    name = _TRAILING.sub("", name).strip(" .,-")
+    name = (_strip_emoji(text) if _SYMBOLS.search(text) else " ".join(text.split())).strip(" .,-")
+    first, _, _ = name.partition(" ")
+    if first.casefold().rstrip(":.'") in L.NAME_STARTS:
+        name = _LEAD_IN.sub("", name, count=1)
+        name = _SAYA.sub("", name, count=1)
+    last = name.rpartition(" ")[2].casefold()
+    if last in L.NAME_ENDS or "," in name:
+        name = _TRAILING.sub("", name)
+    name = name.strip(" .,-")
     if _DIGIT.search(name):
         return Parsed(error=T.NAME_DIGITS)
     words = hear(name).words

@@ -59,8 +59,11 @@ class Heard:
         return "".join(c for c in self.text if "0" <= c <= "9")
 
 
+_DOUBLED = re.compile(r"([^\W\d_])\1")
+
+
 def _squeeze2(word: str) -> str:
-    return re.sub(r"([^\W\d_])\1", r"\1", word)
+    return _DOUBLED.sub(r"\1", word) if _DOUBLED.search(word) else word
 
 
 KNOWN = frozenset(
@@ -115,7 +118,7 @@ def spell(word: str) -> str:
 
 def _unfuse(word: str) -> list[str]:
     """ "sudahmi" -> ["sudah", "mi"]: a particle fused to a word is set apart."""
-    if word in L.SPELLINGS or word in KNOWN or not word.isalpha():
+    if word[-2:] not in _FUSED or word in L.SPELLINGS or word in KNOWN or not word.isalpha():
         return [word]
     for particle in L.FUSED_ALWAYS + L.FUSED_KNOWN:
         stem = word[: -len(particle)]
@@ -127,15 +130,20 @@ def _unfuse(word: str) -> list[str]:
     return [word]
 
 
-def _idioms() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    pairs = []
-    for phrase, meaning in L.IDIOMS.items():
-        key = tuple(spell(w) for w in phrase.split())
-        pairs.append((key, tuple(meaning.split())))
-    return sorted(pairs, key=lambda p: -len(p[0]))
+def _idioms() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """Idioms by their first word (as spelled), longest first."""
+    pairs = [
+        (tuple(spell(w) for w in phrase.split()), tuple(meaning.split()))
+        for phrase, meaning in L.IDIOMS.items()
+    ]
+    out: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for key, words in sorted(pairs, key=lambda p: -len(p[0])):
+        out.setdefault(key[0], []).append((key, words))
+    return out
 
 
 _IDIOMS = _idioms()
+_FUSED = frozenset(L.FUSED_ALWAYS + L.FUSED_KNOWN)
 _NUMBERED = frozenset({"hp", "kartu", "ktp", "nik", "rumah", "rekening", "telepon", "induk"})
 _SKIPPED = L.PARTICLES | {"\u200d"}
 
@@ -148,9 +156,10 @@ def _words_of(clause: str) -> list[str]:
                 continue
             out.extend(spell(part).split())
     # idioms, longest first: "tidak apa apa" -> "oke"
-    i, result = 0, list[str]()
+    i = 0
+    result: list[str] = []
     while i < len(out):
-        for key, meaning in _IDIOMS:
+        for key, meaning in _IDIOMS.get(out[i], ()):
             if tuple(out[i : i + len(key)]) == key:
                 result.extend(meaning)
                 i += len(key)
@@ -172,8 +181,10 @@ def _words_of(clause: str) -> list[str]:
 def hear(text: str) -> Heard:
     t = text.casefold().replace("’", "'").replace("`", "'")
     question_mark = "?" in t or "？" in t
-    t = _REDUPLICATED.sub(r"\1 \1", t)
-    t = _STRETCHED.sub(r"\1", t)
+    if "2" in t:
+        t = _REDUPLICATED.sub(r"\1 \1", t)
+    if _STRETCHED.search(t):
+        t = _STRETCHED.sub(r"\1", t)
     words: list[str] = []
     content: list[str] = []
     clauses: list[int] = []

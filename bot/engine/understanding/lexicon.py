@@ -256,6 +256,15 @@ LATER = _set("""
 nanti besok nyusul menyusul susul later tomorrow belum lusa hilang rusak tidak tunggu sebentar
 bentar masih lagi
 """)
+# First and last words of a name typed with a lead-in ("nama saya ...") or an address ("... pak").
+NAME_STARTS = _set(
+    "perkenalkan kenalkan nama namaku namanya nm my name saya sy aku i i'm im atas a.n a.n. an a"
+    " full"
+)
+NAME_ENDS = _set(
+    "pak bu kak dek mas mbak bang min admin ya kasih makasih trims thanks tabe mi ji pi ki"
+)
+
 # An answer that names nothing: "terserah", "puskesmas terdekat", "yang dekat saja".
 VAGUE = _set("""
 terserah bebas sembarang terdekat dekat mana apa saja yang manapun apapun any whatever nearest
