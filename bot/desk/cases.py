@@ -130,7 +130,7 @@ class CaseRepository:
             .where(Case.office_id == self.actor.office_id)
             .group_by(Case.status)
         )
-        return {status: n for status, n in rows.tuples()}
+        return {str(row[0]): int(row[1]) for row in rows}
 
     async def export(self, f: CaseFilter) -> list[Case]:
         """Every case the filter finds (up to EXPORT_LIMIT), oldest first, for a spreadsheet."""
