@@ -83,3 +83,16 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_sessions(engine)
+
+
+@pytest.fixture(autouse=True)
+def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with small costs in the tests (a production hash takes ~0.2 s; many tests sign
+    in). test_passwords checks the production parameters themselves."""
+    from argon2 import PasswordHasher
+
+    from bot.desk import passwords
+
+    monkeypatch.setattr(
+        passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
