@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.delivery.sinks.maildir import MaildirSink
 from bot.engine.flowset import FlowSet
 from bot.engine.model import (
     Action,
@@ -26,8 +27,7 @@ from bot.engine.model import (
     Unsupported,
 )
 from bot.engine.step import new_session, step
-from bot.inbox.maildir import MaildirSink
-from bot.mediastore import MediaStore, sniff
+from bot.media.store import MediaStore, sniff
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 HELP = (
