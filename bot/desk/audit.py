@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.desk.actor import Actor
 from bot.desk.models import AuditEvent
-from bot.logs import mask
+from bot.observe.logs import mask
 
 # What happened (the `action` column). Stable names: exports and alerts rely on them.
 LOGIN = "login"

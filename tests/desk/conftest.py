@@ -1,5 +1,5 @@
 """The desk's fixtures: one contract, two databases. `db_url` is a fresh, migrated database per
-test on SQLite and on a real PostgreSQL server started for the session (tests/desk/postgres.py)."""
+test on SQLite and on a real PostgreSQL server started for the session (benchmarks/postgres.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.desk import migrate
 from bot.desk.db import make_engine, make_sessions
-from tests.desk.postgres import PostgresMissing, PostgresServer
+from benchmarks.postgres import PostgresMissing, PostgresServer
 
 T = TypeVar("T")
 _names = itertools.count(1)

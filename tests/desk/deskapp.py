@@ -20,8 +20,8 @@ from bot.desk.db import make_engine, make_sessions
 from bot.desk.web.app import create_desk_app
 from bot.desk.web.context import Desk
 from bot.engine.flowset import FlowSet
-from bot.loader import DEFAULT_LOCALES
-from bot.mediastore import MediaStore
+from bot.authoring.loader import DEFAULT_LOCALES
+from bot.media.store import MediaStore
 
 BASE = "http://desk.test"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from bot.engine.model import AnswerItem, Dossier, MediaRef
-from bot.mediastore import MediaStore
-from tests import photo_factory as pf
+from bot.media.store import MediaStore
+from tests.kit import photo_factory as pf
 
 SUBMITTED = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 _refs = count(1)

@@ -18,7 +18,7 @@ from bot.desk.cases import CaseRepository, NotFound, Refused
 from bot.desk.models import AuditEvent, Case, User
 from bot.desk.queries import CaseFilter, classify
 from bot.engine.flowset import FlowSet
-from bot.mediastore import MediaStore
+from bot.media.store import MediaStore
 from tests.desk import dossiers
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -25,7 +25,7 @@ from bot.desk.web import security
 from bot.desk.web.render import Renderer
 from bot.desk.websessions import SessionPolicy, load
 from bot.engine.flowset import FlowSet
-from bot.mediastore import MediaStore
+from bot.media.store import MediaStore
 
 
 def utc_now() -> datetime:

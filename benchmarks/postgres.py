@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server from Debian's binaries, for the tests and `bench desk`: its own
+"""A throwaway PostgreSQL server from Debian's binaries, for `bench desk` and the tests: its own
 cluster in a temporary folder on a free port, `fsync` off, trust auth on 127.0.0.1 only. As root
 (CI), initdb refuses to run, so the server runs as the `postgres` system user through runuser."""
 
