@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from benchmarks.postgres import PostgresMissing, PostgresServer
 from bot.desk import migrate
 from bot.desk.db import make_engine, make_sessions
-from benchmarks.postgres import PostgresMissing, PostgresServer
 
 T = TypeVar("T")
 _names = itertools.count(1)

@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.authoring.loader import DEFAULT_LOCALES
 from bot.desk import accounts, i18n, passwords
 from bot.desk.db import make_engine, make_sessions
 from bot.desk.web.app import create_desk_app
 from bot.desk.web.context import Desk
 from bot.engine.flowset import FlowSet
-from bot.authoring.loader import DEFAULT_LOCALES
 from bot.media.store import MediaStore
 
 BASE = "http://desk.test"
