@@ -105,7 +105,30 @@ def check(flows_dir: Path, locales_dir: Path) -> tuple[list[tuple[Flow, str]], l
                 problems += check_translations(flow, str(path), translators)
     problems += check_set(loaded)
     problems += check_engine_texts(ENGINE_TEXTS, translators)
+    problems += check_status_labels(loaded, locales_dir)
     return loaded, problems
+
+
+def check_status_labels(loaded: list[tuple[Flow, str]], locales_dir: Path) -> list[Problem]:
+    """Status labels are staff-facing: translated in the desk's catalog (desk.po)."""
+    from bot.desk.i18n import load as load_desk
+
+    problems = []
+    for lang, tr in load_desk(locales_dir).items():
+        if lang == SOURCE_LANGUAGE:
+            continue
+        for flow, file in loaded:
+            for status in flow.statuses:
+                if status.label not in tr.messages:
+                    problems.append(
+                        Problem(
+                            file,
+                            f"status '{status.id}'",
+                            f"no {lang} translation for {status.label!r} in desk.po "
+                            "(run `wargabot locales update`)",
+                        )
+                    )
+    return problems
 
 
 def load_flowset(

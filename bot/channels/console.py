@@ -3,6 +3,7 @@ memory, photos in MEDIA_DIR, dossiers in the Maildir inbox). Edges only: the eng
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import shlex
 import textwrap
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.delivery.sinks.casestore import CaseStoreSink
 from bot.delivery.sinks.maildir import MaildirSink
 from bot.engine.flowset import FlowSet
 from bot.engine.model import (
@@ -49,8 +51,11 @@ class ConsoleChat:
         seed: str | None = None,
         clock: Callable[[], datetime] = now_utc,
         lang: str = "id",
+        casestore: CaseStoreSink | None = None,
     ) -> None:
         self.flows, self.media, self.inbox, self.clock = flows, media, inbox, clock
+        self.casestore = casestore  # the desk's database: a submitted application is a case
+        self._loop = asyncio.Runner() if casestore is not None else None
         self.session = new_session("console", "console", seed or secrets.token_hex(16))
         self.session.lang = lang
         self.delivered: list[Path] = []
@@ -61,7 +66,14 @@ class ConsoleChat:
         for action in turn.actions:
             if isinstance(action, SubmitDossier):
                 self.delivered.append(self.inbox.write(action.dossier))
+                if self.casestore is not None and self._loop is not None:
+                    self._loop.run(self.casestore.deliver(action.dossier))
         return list(turn.actions)
+
+    def close(self) -> None:
+        if self.casestore is not None and self._loop is not None:
+            self._loop.run(self.casestore.close())
+            self._loop.close()
 
     def event_for(self, line: str) -> Event | str:
         """The event a typed line stands for, or a local error message (nothing is sent)."""

@@ -525,6 +525,44 @@ async def check_webhook_sink(s: Settings) -> list[Result]:
 
 # --- all of it -----------------------------------------------------------------------------------
 Check = Callable[[Settings], Awaitable[list[Result]]]
+
+
+async def check_database(s: Settings) -> list[Result]:
+    """The desk's database answers and its schema is at the migrations' head."""
+    from sqlalchemy import text
+
+    from bot.commands.db import safe_url
+    from bot.desk import migrate
+    from bot.desk.db import make_engine
+
+    shown = safe_url(s.DATABASE_URL)
+    engine = make_engine(s.DATABASE_URL, connect_args=_db_timeout(s.DATABASE_URL))
+    try:
+        async with engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), TIMEOUT * 2)
+        await asyncio.wait_for(migrate.require_current(engine), TIMEOUT * 2)
+    except migrate.DatabaseBehind as exc:
+        return [Result("database", "fail", f"{shown}: {exc}", "run `wargabot db upgrade`")]
+    except Exception as exc:
+        return [
+            Result(
+                "database",
+                "fail",
+                f"{shown}: cannot connect ({_reason(exc)})",
+                "check DATABASE_URL (host, port, user, password, database name) and that the "
+                "database server runs",
+            )
+        ]
+    finally:
+        await engine.dispose()
+    usage = "the case store and the desk" if s.CASESTORE_ENABLED else "the desk (case store off)"
+    return [Result("database", "ok", f"{shown}: reachable, schema current ({usage})")]
+
+
+def _db_timeout(url: str) -> dict[str, float]:
+    return {"timeout": TIMEOUT} if url.startswith("postgresql") else {}
+
+
 CHECKS: tuple[tuple[str, Check, tuple[str, ...]], ...] = (
     ("redis", check_redis, ("REDIS_URL",)),
     (
@@ -540,6 +578,7 @@ CHECKS: tuple[tuple[str, Check, tuple[str, ...]], ...] = (
     ("smtp", check_smtp, ("SMTP_URL", "SMTP_CA_FILE")),
     ("folders", check_folders, ("MEDIA_DIR", "INBOX_MAILDIR", "INBOX_MAILDIR_ENABLED")),
     ("inbox webhook", check_webhook_sink, ("INBOX_WEBHOOK_URL",)),
+    ("database", check_database, ("DATABASE_URL", "CASESTORE_ENABLED")),
 )
 
 

@@ -93,7 +93,7 @@ def build(
     for doc in case.documents:
         mark = {"accepted": "[v]", "refused": "[x]"}.get(doc.decision, "[ ]")
         verdict = {
-            "accepted": _("Diterima"),
+            "accepted": _("Sesuai"),
             "refused": _("Perlu diganti"),
         }.get(doc.decision, _("Belum diperiksa"))
         if doc.decision == "refused" and doc.reason:

@@ -6,7 +6,14 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 FlowId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=60)]
@@ -162,17 +169,18 @@ class Flow(_Strict):
         "in review, needs documents, done, rejected",
     )
 
-    @model_validator(mode="after")
-    def _statuses(self) -> Flow:
-        ids = [st.id for st in self.statuses]
+    @field_validator("statuses")
+    @classmethod
+    def _statuses(cls, statuses: tuple[StatusSpec, ...]) -> tuple[StatusSpec, ...]:
+        ids = [st.id for st in statuses]
         twice = sorted({i for i in ids if ids.count(i) > 1})
         if twice:
-            raise ValueError(f"statuses: the status id(s) {twice} are used twice")
-        if self.statuses[0].final:
-            raise ValueError("statuses: the first status (a new case's) cannot be final")
-        if not any(st.final for st in self.statuses):
-            raise ValueError("statuses: at least one status must be final (closes the case)")
-        return self
+            raise ValueError(f"the status id(s) {twice} are used twice")
+        if statuses[0].final:
+            raise ValueError("the first status (a new case's) cannot be final")
+        if not any(st.final for st in statuses):
+            raise ValueError("at least one status must be final (it closes the case)")
+        return statuses
 
     def status(self, status_id: str) -> StatusSpec | None:
         return next((st for st in self.statuses if st.id == status_id), None)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from benchmarks.postgres import PostgresMissing, PostgresServer
 from bot.desk import migrate
 from bot.desk.db import make_engine, make_sessions
+from tests.kit import database
 
 T = TypeVar("T")
 _names = itertools.count(1)
@@ -51,10 +52,8 @@ def postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sqlite") / "template.db"
-    run_sync(_migrate(f"sqlite+aiosqlite:///{path}"))
-    return path
+def sqlite_template() -> Path:
+    return database.template()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
