@@ -3,6 +3,7 @@ and every process that uses the database checks first that it is not behind."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -42,7 +43,13 @@ def _upgrade(connection: Connection) -> None:
 
 
 def _current(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)  # "Context impl SQLiteImpl" at every start-up: noise
+    try:
+        return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        alembic_log.setLevel(level)
 
 
 async def upgrade(engine: AsyncEngine) -> tuple[str | None, str]:
