@@ -40,7 +40,7 @@ async def create_user(ctx: Ctx) -> Response:
             ctx.desk.clock(),
         )
     except AccountError as exc:
-        await ctx.db.rollback()
+        await ctx.undo()
         return await _users_page(ctx, ctx._(exc.message))
     return await _users_page(ctx, created=(user.username, secret))
 
@@ -60,7 +60,7 @@ async def change_user(ctx: Ctx) -> Response:
         else:
             return ctx.not_found()
     except AccountError as exc:
-        await ctx.db.rollback()
+        await ctx.undo()
         return await _users_page(ctx, ctx._(exc.message))
     return ctx.back("/admin/users")
 

@@ -127,7 +127,7 @@ async def _change(ctx: Ctx, action: str) -> Response:
     except NotFound:
         return ctx.not_found()
     except Refused as exc:
-        await ctx.db.rollback()
+        await ctx.undo()
         return await _case_page(ctx, ctx._(exc.message), 400)
     return ctx.back(f"/cases/{reference}")
 

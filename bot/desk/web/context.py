@@ -107,6 +107,13 @@ class Ctx:
     def _(self, msgid: str) -> str:
         return self.tr.gettext(msgid)
 
+    async def undo(self) -> None:
+        """Drop what a refused change left in the session, keeping the signed-in user loaded
+        (a rollback expires every object, and the page about to be shown reads them)."""
+        await self.db.rollback()
+        await self.db.refresh(self.ws)
+        await self.db.refresh(self.user)
+
     def page(self, template: str, status_code: int = 200, **context: Any) -> Response:
         desk = self.desk
         base = {
