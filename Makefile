@@ -39,10 +39,11 @@ redis-server: ## the tests start a real redis-server of their own; install Debia
 	    apt-get update -qq && apt-get install -y -qq redis-server; \
 	  else echo "The tests need redis-server: sudo apt-get install redis-server" >&2; exit 1; fi; }
 
-lint: $(VENV)/.installed ## ruff (lint + format check) and mypy on bot/
+lint: $(VENV)/.installed ## ruff (lint + format check), mypy, and the layers of bot/ (lint-imports)
 	$(BIN)/ruff check bot tests benchmarks migrations
 	$(BIN)/ruff format --check bot tests benchmarks migrations
-	$(BIN)/mypy bot benchmarks migrations
+	$(BIN)/mypy bot benchmarks tests migrations
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format bot tests benchmarks migrations

@@ -10,7 +10,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from bot.authoring.loader import CATALOG, check
+from bot.authoring.loader import CATALOG, DESK_CATALOG, check
 from bot.engine.i18n import SOURCE_LANGUAGE
 from bot.engine.texts import ENGINE_TEXTS
 
@@ -32,7 +32,6 @@ def template(flows_dir: Path, locales_dir: Path) -> Catalog:
 
 
 DESK = Path(__file__).resolve().parent.parent / "desk"
-DESK_CATALOG = "LC_MESSAGES/desk.po"
 _DESK_METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
 
 

@@ -1,5 +1,6 @@
 """The terminal chat: a citizen's conversation in a terminal, on embedded defaults (sessions in
-memory, photos in MEDIA_DIR, dossiers in the Maildir inbox). Edges only: the engine decides."""
+memory, photos in MEDIA_DIR, dossiers in the Maildir inbox and the desk's case store). Edges only:
+the engine decides."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ import textwrap
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
-from bot.delivery.sinks.casestore import CaseStoreSink
-from bot.delivery.sinks.maildir import MaildirSink
 from bot.engine.flowset import FlowSet
 from bot.engine.model import (
     Action,
     AskChoice,
     ContactShared,
+    Dossier,
     Event,
     PhotoReceived,
     PhotoRejected,
@@ -38,6 +39,20 @@ HELP = (
 )
 
 
+class Inbox(Protocol):
+    """Where the terminal chat files a dossier (the Maildir sink): returns where it went."""
+
+    def write(self, dossier: Dossier) -> Path: ...
+
+
+class CaseStore(Protocol):
+    """The desk's case store (the case-store sink): the application becomes a case."""
+
+    async def deliver(self, dossier: Dossier, progress: object = None) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
@@ -47,15 +62,15 @@ class ConsoleChat:
         self,
         flows: FlowSet,
         media: MediaStore,
-        inbox: MaildirSink,
+        inbox: Inbox,
         seed: str | None = None,
         clock: Callable[[], datetime] = now_utc,
         lang: str = "id",
-        casestore: CaseStoreSink | None = None,
+        casestore: CaseStore | None = None,
     ) -> None:
         self.flows, self.media, self.inbox, self.clock = flows, media, inbox, clock
-        self.casestore = casestore  # the desk's database: a submitted application is a case
-        self._loop = asyncio.Runner() if casestore is not None else None
+        self.casestore = casestore
+        self._loop = asyncio.Runner() if casestore is not None else None  # one loop: one pool
         self.session = new_session("console", "console", seed or secrets.token_hex(16))
         self.session.lang = lang
         self.delivered: list[Path] = []

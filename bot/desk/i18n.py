@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from bot.authoring.loader import DESK_CATALOG, read_messages
 
 DOMAIN = "desk"
-CATALOG = f"LC_MESSAGES/{DOMAIN}.po"
+CATALOG = DESK_CATALOG
 SOURCE = "id"
 
 
@@ -37,18 +37,6 @@ def load(locales_dir: Path) -> dict[str, DeskTranslator]:
     out = {SOURCE: DeskTranslator(SOURCE)}
     for po in sorted(locales_dir.glob(f"*/{CATALOG}")):
         lang = po.parent.parent.name
-        if lang == SOURCE:
-            continue
-        with po.open("rb") as fh:
-            catalog = read_po(fh, locale=None, domain=DOMAIN)
-        messages: dict[str, str] = {}
-        for m in catalog:
-            if not m.id or m.fuzzy or not m.string:
-                continue
-            if isinstance(m.id, str) and isinstance(m.string, str):
-                messages[m.id] = m.string
-            elif isinstance(m.id, tuple | list) and isinstance(m.string, tuple | list):
-                messages[m.id[0]] = m.string[0]
-                messages[m.id[1]] = m.string[-1]
-        out[lang] = DeskTranslator(lang, messages)
+        if lang != SOURCE:
+            out[lang] = DeskTranslator(lang, read_messages(po))
     return out

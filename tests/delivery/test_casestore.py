@@ -32,7 +32,8 @@ async def test_a_dossier_is_stored_once_however_often_it_is_delivered(
             assert await db.scalar(select(func.count(Case.id))) == 1
             case = await db.scalar(select(Case))
             assert case is not None and case.reference == dossier.reference
-            assert await db.scalar(select(func.count(Document.id))) >= 1
+            documents = await db.scalar(select(func.count(Document.id)))
+            assert documents is not None and documents >= 1
             files = await db.scalar(select(func.count(DocumentFile.id)))
             assert files == len(dossier.photos) == 2
         gone = dataclasses.replace(dossier, reference="XXX-222-222-222", flow_id="no-such-flow")

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.desk import intake
 from bot.desk.actor import Actor
 from bot.desk.cases import CaseRepository, NotFound, Refused
-from bot.desk.models import AuditEvent, Case, User
+from bot.desk.models import AuditEvent, Case, DocumentFile, User
 from bot.desk.queries import CaseFilter, classify
 from bot.engine.flowset import FlowSet
+from bot.engine.model import MediaRef
 from bot.media.store import MediaStore
 from tests.desk import dossiers
 
@@ -85,10 +86,8 @@ async def test_a_dossier_becomes_one_case_with_its_documents(
     assert events[0].data["documents"] == ["foto_ktp", "foto_kk", "foto_rumah", "foto_keluarga"]
 
 
-def _ref(f: object) -> object:
-    from bot.engine.model import MediaRef
-
-    return MediaRef(f.media_key, f.mime, f.sha256, f.size)  # type: ignore[attr-defined]
+def _ref(f: DocumentFile) -> MediaRef:
+    return MediaRef(f.media_key or "", f.mime, f.sha256, f.size)
 
 
 async def test_another_offices_case_is_not_found(

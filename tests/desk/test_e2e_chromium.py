@@ -98,10 +98,10 @@ def desk_process(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
 async def apply_for_gowa(port: int, tg: FakeTelegram) -> str:
     citizen = Citizen(port, tg)
     for step in GOWA:
-        if isinstance(step, tuple):
-            await citizen.photo(pf.jpeg(pf.document(seed=step[1])))
-        else:
+        if isinstance(step, str):
             await citizen.say(step)
+        else:
+            await citizen.photo(pf.jpeg(pf.document(seed=int(step[1]))))
     await citizen.send(lambda n: contact_update(n, CHAT, "+6285299998888"))
     done = await citizen.say("Kirim pengajuan")
     found = re.search(r"Nomor pengajuan: (GWA-[\w-]+)", "\n".join(done))

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import zlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import openpyxl
@@ -22,13 +23,15 @@ from tests.desk.deskapp import GOOD_PASSWORD, DeskApp, desk_app
 
 
 @pytest.fixture
-async def app(db_url: str, flows: FlowSet, tmp_path: Path) -> DeskApp:  # type: ignore[misc]
+async def app(db_url: str, flows: FlowSet, tmp_path: Path) -> AsyncIterator[DeskApp]:
     async with desk_app(db_url, flows, tmp_path / "media") as running:
-        yield running  # type: ignore[misc]
+        yield running
 
 
-async def store(app: DeskApp, **kw: str) -> str:
-    d = dossiers.gowa(app.desk.media, **kw)
+async def store(
+    app: DeskApp, name: str = "Nurhayati Daeng Caya", nik: str = "7306015203850002"
+) -> str:
+    d = dossiers.gowa(app.desk.media, name=name, nik=nik)
     assert await intake.store_dossier(app.sessions, app.desk.flows, d, app.clock())
     return d.reference
 

@@ -5,34 +5,32 @@ only with a session, escaping. On SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 from bot.desk import intake
-from bot.desk.web.app import create_desk_app
 from bot.engine.flowset import FlowSet
 from tests.desk import dossiers
 from tests.desk.deskapp import GOOD_PASSWORD, DeskApp, desk_app
 
 
 @pytest.fixture
-async def app(db_url: str, flows: FlowSet, tmp_path: Path) -> DeskApp:  # type: ignore[misc]
+async def app(db_url: str, flows: FlowSet, tmp_path: Path) -> AsyncIterator[DeskApp]:
     async with desk_app(db_url, flows, tmp_path / "media") as running:
-        yield running  # type: ignore[misc]
+        yield running
 
 
-async def gowa_case(app: DeskApp, **kw: str) -> str:
-    d = dossiers.gowa(app.desk.media, **kw)
+async def gowa_case(app: DeskApp, name: str = "Nurhayati Daeng Caya") -> str:
+    d = dossiers.gowa(app.desk.media, name=name)
     assert await intake.store_dossier(app.sessions, app.desk.flows, d, app.clock())
     return d.reference
 
 
 def _paths() -> list[tuple[str, str]]:
     """Every route of the desk with its parameters filled in, and its methods."""
-    app = create_desk_app.__wrapped__ if hasattr(create_desk_app, "__wrapped__") else None
-    assert app is None
     from bot.desk.web import admin, auth, cases
 
     out = []
@@ -66,7 +64,6 @@ async def test_every_desk_route_without_a_session_leads_to_sign_in(app: DeskApp)
     assert res.headers["HX-Redirect"].startswith("/login")
     # and /login/totp without a password first goes back to the sign-in page
     assert (await browser.get("/login/totp")).headers["location"] == "/login"
-    assert not any(isinstance(r, Mount) and r.path == "" for r in [])
 
 
 async def test_another_offices_case_and_photos_are_404(app: DeskApp) -> None:
