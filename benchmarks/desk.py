@@ -171,9 +171,13 @@ def run(flows: FlowSet, n: int, requests: int, dbs: Sequence[str]) -> int:
             if db == "sqlite":
                 url = f"sqlite+aiosqlite:///{tmp}/bench.db"
             elif db == "postgresql":
-                from benchmarks.postgres import PostgresServer
+                from benchmarks.postgres import PostgresMissing, PostgresServer
 
-                server = PostgresServer().start()
+                try:
+                    server = PostgresServer().start()
+                except PostgresMissing as exc:
+                    print(f"wargabot: {exc}")
+                    return 2
                 url = asyncio.run(server.create_database("bench"))
             else:
                 print(f"wargabot: unknown database {db!r} (sqlite, postgresql)")
