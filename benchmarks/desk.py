@@ -104,9 +104,10 @@ async def measure(url: str, flows: FlowSet, n: int, requests: int) -> dict[str, 
         async with engine.begin() as conn:
             for i in range(0, len(rows), 5000):
                 await conn.execute(insert(Case), rows[i : i + 5000])
-        if engine.dialect.name == "postgresql":
-            async with engine.begin() as conn:
-                await conn.execute(text("ANALYZE"))  # what autovacuum does after a bulk load
+        if engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
+            async with engine.connect() as conn:
+                auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await auto.execute(text("VACUUM ANALYZE"))
         print(f"  {n:,} cases written in {time.perf_counter() - started:.1f} s")
         desk = Desk(sessions, flows, MediaStore(Path(tempfile.gettempdir())),
                     i18n.load(DEFAULT_LOCALES))  # fmt: skip

@@ -121,9 +121,12 @@ class CaseRepository:
             .limit(PER_PAGE)
         )
         cases = list((await self.session.scalars(query)).unique())
-        total = await self.session.scalar(select(func.count(Case.id)).where(*where)) or 0
         # the tabs' counts are the office's, which a search result does not show
         counts = None if f.q else await self.counts()
+        if counts is not None and f == CaseFilter(status=f.status, sort=f.sort, page=f.page):
+            total = sum(counts.values()) if f.status is None else counts.get(f.status, 0)
+        else:  # other filters: count what they find
+            total = await self.session.scalar(select(func.count(Case.id)).where(*where)) or 0
         action = audit.CASE_SEARCH if f.q else audit.CASE_LIST
         audit.record(
             self.session, action, self.actor, detail=f"{f.describe()} -> {len(cases)}/{total}"
