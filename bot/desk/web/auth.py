@@ -138,10 +138,11 @@ async def totp_form(request: Request) -> Response:
 
 
 async def totp_check(request: Request) -> Response:
-    return await _totp(request, await request.form())
+    form = await request.form()
+    return await _totp(request, {k: v for k, v in form.items() if isinstance(v, str)})
 
 
-async def _totp(request: Request, form: object) -> Response:
+async def _totp(request: Request, form: dict[str, str] | None) -> Response:
     desk = desk_of(request)
     now = desk.clock()
     async with desk.sessions() as db:
@@ -155,10 +156,9 @@ async def _totp(request: Request, form: object) -> Response:
             return desk.renderer.html("totp.html", tr, context)
         if not security.origin_ok(request, desk.public_url):
             return PlainTextResponse(tr.gettext("Asal permintaan ditolak."), 403)
-        given = form.get("csrf") if hasattr(form, "get") else None
-        if not isinstance(given, str) or not security.same(given, ws.csrf):
+        if not security.same(form.get("csrf", ""), ws.csrf):
             return PlainTextResponse(tr.gettext("Formulir kedaluwarsa. Muat ulang halaman."), 403)
-        code = str(form.get("code", "")) if hasattr(form, "get") else ""
+        code = form.get("code", "")
         ip = client_ip(request)
         result = await accounts.check_second_factor(db, ws.user, code, ip, desk.login_policy, now)
         if result.outcome == "locked":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 from starlette.requests import Request
@@ -112,6 +112,3 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, wrapped)
-
-
-Handler = Callable[[Request], Awaitable[object]]
