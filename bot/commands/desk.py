@@ -82,7 +82,7 @@ def build_desk(settings: Settings, flows: FlowSet) -> object:
     desk = Desk(
         sessions=make_sessions(make_engine(settings.DATABASE_URL)),
         flows=flows,
-        media=MediaStore(settings.MEDIA_DIR),
+        media=MediaStore.from_settings(settings),
         translators=i18n.load(settings.LOCALES_DIR),
         session_policy=SessionPolicy(
             settings.DESK_SESSION_IDLE_MINUTES, settings.DESK_SESSION_MAX_HOURS

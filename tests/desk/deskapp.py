@@ -107,6 +107,7 @@ async def desk_app(
     flows: FlowSet,
     media_dir: Path,
     now: datetime = datetime(2026, 11, 25, 2, 0, tzinfo=UTC),
+    media: MediaStore | None = None,
     **options: Any,
 ) -> AsyncIterator[DeskApp]:
     engine = make_engine(db_url)
@@ -115,7 +116,7 @@ async def desk_app(
     desk = Desk(
         sessions=sessions,
         flows=flows,
-        media=MediaStore(media_dir),
+        media=media or MediaStore(media_dir),
         translators=i18n.load(DEFAULT_LOCALES),
         clock=clock,
         **options,

@@ -18,6 +18,8 @@ from sqlalchemy import select
 from bot.desk import intake
 from bot.desk.models import User
 from bot.engine.flowset import FlowSet
+from bot.media.keyring import Keyring, new_key
+from bot.media.store import MediaStore
 from tests.desk import dossiers
 from tests.desk.deskapp import GOOD_PASSWORD, DeskApp, desk_app
 
@@ -186,3 +188,27 @@ async def test_english_for_a_staff_member_who_chooses_it(app: DeskApp) -> None:
     assert ">Received<" in page.text  # the flow's status label, from desk.po
     login = await app.client().get("/login?lang=en")
     assert "Sign in to the service desk" in login.text
+
+
+async def test_photos_sealed_at_rest_open_with_their_key_and_a_wrong_key_is_said(
+    db_url: str, flows: FlowSet, tmp_path: Path
+) -> None:
+    key, other = new_key(), new_key()
+    sealed = MediaStore(tmp_path / "media", Keyring(key))
+    d = dossiers.gowa(sealed)
+    raw = next((tmp_path / "media").rglob("*.jpg")).read_bytes()
+    assert not raw.startswith(b"\xff\xd8")  # encrypted on disk
+    for keyring, status in ((Keyring(key), 200), (Keyring(other), 503)):
+        media = MediaStore(tmp_path / "media", keyring)
+        async with desk_app(db_url, flows, tmp_path, media=media) as app:
+            await intake.store_dossier(app.sessions, app.desk.flows, d, app.clock())
+            clerk = await app.signed_in(f"rahmat{status}")
+            page = await clerk.get(f"/cases/{d.reference}")
+            photo = re.search(rf'src="(/cases/{d.reference}/files/\d+)"', page.text)
+            assert photo
+            res = await clerk.get(photo.group(1))
+            assert res.status_code == status
+            if status == 200:
+                assert res.content.startswith(b"\xff\xd8\xff")
+            else:
+                assert "kunci enkripsi salah" in res.text

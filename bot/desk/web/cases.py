@@ -5,6 +5,7 @@ and the cover sheet. Everything goes through the case repository."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,9 @@ from bot.desk.cases import CaseRepository, NotFound, Refused
 from bot.desk.models import Case
 from bot.desk.web.context import Ctx, staff_page
 from bot.engine.model import MediaRef
+from bot.media.keyring import SealedFileError
+
+log = logging.getLogger("wargabot.desk")
 
 INLINE = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
 
@@ -170,6 +174,10 @@ async def case_file(ctx: Ctx) -> Response:
         )
     except (NotFound, FileNotFoundError, ValueError):
         return ctx.not_found()
+    except SealedFileError:  # a wrong DATA_KEY, or a damaged file: said, never a crash
+        log.error("case %s: a stored file cannot be opened (key or damage)", reference)
+        message = ctx._("File ini tidak dapat dibuka (kunci enkripsi salah atau file rusak).")
+        return ctx.page("error.html", 503, message=message)
     disposition = "inline" if f.mime in INLINE else "attachment"
     return Response(
         data,
