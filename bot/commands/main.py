@@ -1,5 +1,5 @@
-"""The `wargabot` command: chat, serve, worker, outbox, telegram, keys, flows, locales, bench.
-Parses arguments and wires parts together; the work itself lives in the modules it calls."""
+"""The `wargabot` command: chat, serve, worker, outbox, telegram, keys, db, desk, flows, locales,
+bench. Parses arguments and wires parts together; the work itself lives in the modules it calls."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.commands import db as db_command
+from bot.commands import desk as desk_command
 from bot.config import ConfigError, Settings, load_settings
 from bot.observe.logs import log_config, setup_logging
 
@@ -44,8 +46,13 @@ def parser() -> argparse.ArgumentParser:
     fsub = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
     check = fsub.add_parser("check", help="validate every flow file and its translations")
     _flow_dirs(check)
-    graph = fsub.add_parser("graph", help="print a flow as a Mermaid state diagram")
+    graph = fsub.add_parser(
+        "graph", help="print a flow's whole conversation (stages and steps) as a Mermaid diagram"
+    )
     graph.add_argument("flow", help="flow id, e.g. makassar-kis-pbi")
+    graph.add_argument(
+        "--steps", action="store_true", help="only the flow's questions and their branches"
+    )
     _flow_dirs(graph)
 
     loc = sub.add_parser("locales", help="keep the translation catalogs in step with the texts")
@@ -89,6 +96,8 @@ def parser() -> argparse.ArgumentParser:
     tsub.add_parser("poll", help="run the bot by long polling, for an office with no public URL")
 
     sub.add_parser("doctor", help="check the settings and every configured service; say how to fix")
+    db_command.add_parser(sub)
+    desk_command.add_parser(sub)
 
     keys = sub.add_parser("keys", help="the key that encrypts MEDIA_DIR: new, status, rotate")
     ksub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
@@ -101,6 +110,13 @@ def parser() -> argparse.ArgumentParser:
     bsub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
     eng = bsub.add_parser("engine", help="engine steps per second for a text answer (one core)")
     eng.add_argument("--seconds", type=float, default=3.0, help="how long to measure (default 3)")
+    und = bsub.add_parser(
+        "understanding",
+        help="the corpus of citizens' answers: share understood per kind, every misreading",
+    )
+    und.add_argument(
+        "--missed", action="store_true", help="also list the answers not understood (asked again)"
+    )
     med = bsub.add_parser("media", help="cost of encryption at rest per photo; event-loop stalls")
     med.add_argument("--mb", type=float, default=1.0, help="photo size in MB (default 1)")
     load = bsub.add_parser(
@@ -115,6 +131,16 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=int(os.environ.get("WEB_WORKERS", "1")),
         help="server worker processes (default WEB_WORKERS, else 1)",
+    )
+    desk = bsub.add_parser(
+        "desk", help="case list and NIK search p95 with 100,000 cases, SQLite and PostgreSQL"
+    )
+    desk.add_argument("--cases", type=int, default=100_000, help="cases (default 100000)")
+    desk.add_argument("--requests", type=int, default=200, help="per measure (default 200)")
+    desk.add_argument(
+        "--db",
+        default="sqlite,postgresql",
+        help="sqlite, postgresql (a throwaway server from Debian's binaries) or both (default)",
     )
     return p
 
@@ -132,13 +158,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wargabot: bad setting: {exc}", file=sys.stderr)
         return 2
     # services log as LOG_FORMAT says (JSON lines by default); a terminal command, as text
-    service = args.command in ("serve", "worker") or getattr(args, "telegram_command", "") == "poll"
+    service = (
+        args.command in ("serve", "worker")
+        or getattr(args, "telegram_command", "") == "poll"
+        or (args.command == "desk" and not args.desk_command)
+    )
     setup_logging(settings.LOG_LEVEL, settings.LOG_FORMAT if service else "text")
     flows_dir = getattr(args, "flows", None) or settings.FLOWS_DIR
     locales_dir = getattr(args, "locales", None) or settings.LOCALES_DIR
 
     if args.command == "flows" and args.flows_command == "check":
         return _check(flows_dir, locales_dir)
+    if args.command == "db":
+        return db_command.run(args, settings)
     if args.command == "keys":
         return _keys(settings, args)
 
@@ -157,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "worker":
                 settings.check_channels()
                 _keyring(settings)
+                if settings.CASESTORE_ENABLED and (
+                    refused := db_command.refuse_if_behind(settings)
+                ):
+                    return refused
                 return asyncio.run(run_worker(settings))
             return asyncio.run(
                 outbox_command(settings, args.outbox_command, getattr(args, "id", None))
@@ -194,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         from bot.authoring.graph import mermaid
 
-        print(mermaid(flows.flows[args.flow]))
+        print(mermaid(flows.flows[args.flow], steps_only=args.steps))
         return 0
     if args.command == "bench":
         if importlib.util.find_spec("benchmarks") is None:
@@ -204,6 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.bench_command == "desk":
+            from benchmarks.desk import run as run_desk
+
+            return run_desk(flows, args.cases, args.requests, args.db.split(","))
         if args.bench_command == "media":
             from benchmarks.media import bench_media
 
@@ -214,10 +254,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             run_load(args.seconds, args.rate, args.concurrency, args.chats, args.workers)
             return 0
+        if args.bench_command == "understanding":
+            from benchmarks.understanding import bench_understanding
+
+            return bench_understanding(flows, args.missed)
         from benchmarks.engine import bench_engine
 
         bench_engine(flows, args.seconds)
         return 0
+    if args.command == "desk":
+        return desk_command.run(
+            args, settings.model_copy(update={"LOCALES_DIR": locales_dir}), flows
+        )
     if args.command == "chat":
         from bot.channels.console import ConsoleChat, run
         from bot.delivery.sinks.maildir import MaildirSink
@@ -235,7 +283,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wargabot: bad setting: {exc}", file=sys.stderr)
             return 2
         inbox = MaildirSink(args.inbox or settings.INBOX_MAILDIR, media)
-        run(ConsoleChat(flows, media, inbox, lang=args.lang))
+        casestore = None
+        if settings.CASESTORE_ENABLED:
+            if refused := db_command.refuse_if_behind(settings):
+                return refused
+            from bot.delivery.sinks.casestore import CaseStoreSink
+
+            casestore = CaseStoreSink(settings.DATABASE_URL, flows)
+        chat = ConsoleChat(flows, media, inbox, lang=args.lang, casestore=casestore)
+        try:
+            run(chat)
+        finally:
+            chat.close()
         return 0
     return 2
 
@@ -248,6 +307,13 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     except ConfigError as exc:
         print(f"wargabot: bad setting: {exc}", file=sys.stderr)
         return 2
+    # its worker stores cases: the database must be at the migrations' head
+    if (
+        settings.CASESTORE_ENABLED
+        and settings.RUN_WORKER
+        and (refused := db_command.refuse_if_behind(settings))
+    ):
+        return refused
     if settings.WEB_WORKERS > 1:  # each process builds its own app; this one only watches them
         from bot.web.processes import serve
 

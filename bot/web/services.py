@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.delivery.notify import Notifier
 from bot.delivery.queue import DossierOutbox
 from bot.delivery.sinks import build_sinks
+from bot.delivery.sinks.casestore import CaseStoreSink
 from bot.delivery.worker import Policy, Worker
 from bot.media.store import MediaStore
 from bot.runtime import Processor, Runtime, Sending
@@ -65,6 +66,9 @@ class Services:
         for channel in (self.telegram, self.whatsapp):
             if channel is not None:
                 await channel.close()
+        for sink in self.worker.sinks:
+            if isinstance(sink, CaseStoreSink):
+                await sink.close()
         await self.store.redis.aclose()
 
 
@@ -113,7 +117,7 @@ def build(settings: Settings) -> Services:
     runtime = Runtime(flows, store, sending, leases, media, outbox, channels, session_days=days)
     journal = Journal(redis, pipe, consumer_name())
     processor = Processor(runtime, journal, claim_idle=settings.JOURNAL_CLAIM_IDLE_SECONDS)
-    sinks = build_sinks(settings, media, telegram.bot if telegram else None)
+    sinks = build_sinks(settings, media, telegram.bot if telegram else None, flows)
     worker = Worker(
         outbox,
         sinks,

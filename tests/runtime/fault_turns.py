@@ -204,6 +204,7 @@ async def run(
             "OUTBOX_RETRY_BASE_SECONDS": "0.2",
             "OUTBOX_RETRY_MAX_SECONDS": "2",
             "LOG_LEVEL": "warning",
+            "CASESTORE_ENABLED": "false",  # the Maildir is the office inbox counted here
         }
         webs = [Web(env, free_port(), tmp / f"serve-{i}.log") for i in range(2)]
         for w in webs:
