@@ -34,7 +34,7 @@ def serve(
             return out.read().decode(errors="replace")[-4000:]
 
         try:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # a busy machine
             while time.monotonic() < deadline:
                 try:
                     res = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5)
@@ -69,7 +69,7 @@ class Server:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "serve"], env=self.env, stderr=out
             )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a busy machine
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 break

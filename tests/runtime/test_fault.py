@@ -20,7 +20,8 @@ def test_citizens_finish_while_processes_die_and_redis_restarts() -> None:
     assert "dossiers delivered 6 / lost 0 / duplicated 0" in run.stdout
     found = re.search(r"replies expected (\d+), received (\d+)", run.stdout)
     twice = re.search(
-        r"replies sent twice: (\d+), each the one in flight at a web kill: (\d+)", run.stdout
+        r"replies sent twice: (\d+), each the one in flight at a web kill or Redis restart: (\d+)",
+        run.stdout,
     )
     assert found is not None and twice is not None, run.stdout
     assert int(found[2]) == int(found[1]) + int(twice[1])  # every reply, repeats only in flight

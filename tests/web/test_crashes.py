@@ -135,7 +135,8 @@ async def test_two_web_processes_answer_bursts_in_order_per_chat(
     tmp_path: Path, redis_url: str
 ) -> None:
     texts = ["halo", "ya", "2", "mulai", "1", "Siti Aminah"]
-    texts += [w for n in range(12) for w in (f"Warga Nomor {n}", "kembali")]
+    names = ["Ani Lestari", "Budi Santoso", "Citra Dewi", "Dedi Kurnia", "Eka Putri", "Gita Sari"]
+    texts += [w for name in names * 2 for w in (name, "kembali")]
     chats = [7782000 + i for i in range(12)]
     async with FakeTelegram() as tg:
         env = telegram_env(tmp_path, redis_url, tg, WEB_WORKERS="2")

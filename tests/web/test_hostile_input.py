@@ -26,6 +26,10 @@ from tests.kit.webapp import SECRET, SENDER, URL, running, telegram_env, whatsap
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 UNAVAILABLE = "Maaf, file itu tidak bisa saya ambil."
+NAMES = [
+    "Ani Lestari", "Budi Santoso", "Citra Dewi", "Dedi Kurnia", "Eka Putri", "Fajar Nugroho",
+    "Gita Sari", "Hadi Wijaya", "Indah Permata", "Joko Susilo", "Kartika Ayu", "Lukman Hakim",
+]  # fmt: skip
 
 
 def _update(**message: Any) -> dict[str, Any]:
@@ -73,7 +77,8 @@ async def test_a_lone_surrogate_is_answered_and_the_answer_kept(
         await app.settle()
         assert tg.texts_to(chat.chat_id)[-1].startswith("Ketik NIK Anda")
         session = await chat.session()
-    assert session is not None and session.answers["nama"] == "Siti \ufffd Aminah"
+    assert session is not None  # kept: the surrogate became U+FFFD, which a name leaves out
+    assert session.answers["nama"].replace("\ufffd", "").split() == ["Siti", "Aminah"]
 
 
 async def test_ten_thousand_digits_are_answered_on_both_channels(
@@ -130,7 +135,7 @@ async def test_thirty_whatsapp_messages_in_a_burst_are_answered_in_order(
     tmp_path: Path, redis_url: str, tw: FakeTwilio
 ) -> None:
     texts = ["halo", "iya", "2", "1", "1", "Siti Aminah"]
-    texts += [w for n in range(12) for w in (f"Warga Nomor {n}", "kembali")]
+    texts += [w for name in NAMES for w in (name, "kembali")]
     async with running(whatsapp_env(tmp_path, redis_url, tw)) as app:
         calm = Citizen(app, tw, "+6281234568004")
         for said in texts:  # one at a time, each answered before the next
@@ -143,7 +148,7 @@ async def test_thirty_whatsapp_messages_in_a_burst_are_answered_in_order(
         session = await hasty.session()
     assert tw.bodies_to(hasty.to) == tw.bodies_to(calm.to)
     assert len(tw.bodies_to(hasty.to)) == 30
-    assert session is not None and session.answers["nama"] == "Warga Nomor 11"
+    assert session is not None and session.answers["nama"] == "Lukman Hakim"
 
 
 async def test_an_album_mixing_a_photo_a_video_and_a_document_gets_one_answer(
