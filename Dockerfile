@@ -17,10 +17,11 @@ RUN groupadd --system --gid 999 wargabot \
 WORKDIR /app
 
 # Dependencies first, from the lock file only: this layer is rebuilt when requirements.lock
-# changes, not on every change to the code.
+# changes, not on every change to the code. --no-deps: exactly the pinned set, nothing resolved
+# on top (the lock is complete; tests/test_deploy.py checks that).
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --disable-pip-version-check --root-user-action=ignore \
-      -r requirements.lock
+      --no-deps -r requirements.lock
 
 # The app itself, without touching the pinned dependencies.
 COPY pyproject.toml README.md ./
