@@ -4,7 +4,8 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 BIN     = $(VENV)/bin
 
-.PHONY: run test lint format bench goldens clean redis-server serve worker fault-test lock
+.PHONY: run test lint format bench goldens clean redis-server serve worker fault-test lock \
+	container-test podman
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,28 @@ redis-server: ## the tests start a real redis-server of their own; install Debia
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && apt-get install -y -qq redis-server; \
 	  else echo "The tests need redis-server: sudo apt-get install redis-server" >&2; exit 1; fi; }
+
+# The container test's tools: Debian's podman with runc, netavark, aardvark-dns and iptables, and
+# debootstrap for the local stand-ins of the base images (no Docker Hub here).
+PODMAN_PACKAGES = podman runc netavark aardvark-dns iptables debootstrap
+DOCKERFILE ?= Dockerfile
+
+$(VENV)/.container: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,container]'
+	touch $@
+
+podman: ## install what the container test needs from Debian, when missing
+	@missing=$$(for p in $(PODMAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends $$missing; \
+	  else echo "The container test needs:" $$missing "(sudo apt-get install ...)" >&2; exit 1; fi; fi
+
+# Builds the image (from DOCKERFILE, to try another one) and runs the compose stack with podman,
+# checks it and takes it down with its volumes. The base images are built once and kept.
+container-test: $(VENV)/.container podman ## build the image, run and check the compose stack
+	DOCKERFILE=$(abspath $(DOCKERFILE)) $(BIN)/pytest -m container -vv -s tests/container
 
 lint: $(VENV)/.installed ## ruff (lint + format check) and mypy on bot/
 	$(BIN)/ruff check bot tests

@@ -1,0 +1,144 @@
+"""The compose stack for the container test: the unchanged compose.yaml run by podman-compose in
+a folder of its own (with a .env of test settings), the services it must hold and what each
+must show, and the guard that keeps the test away from a real installation's volumes."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from tests.container.podman import ROOT, inspect, podman, quiet, run, say, wait_healthy
+
+PROJECT = "wargabot"  # compose.yaml's `name:`; podman-compose 1.0 ignored it
+WORKDIR_PREFIX = "wargabot-container-test-"
+# Written while a test stack is up (under podman.exclusive()): found at the start of a run, it
+# says that what is there was left by an interrupted run.
+MARKER = Path("/var/tmp/wargabot-container-test.up")
+COMPOSE = Path(sys.executable).with_name("podman-compose")  # in the venv, from PyPI
+
+
+@dataclass(frozen=True)
+class Service:
+    """One compose service and what the test checks of it."""
+
+    name: str
+    # which health check must pass: compose.yaml's `healthcheck`, the image's HEALTHCHECK, or
+    # none (the service must then say it has none, like the worker)
+    health: Literal["compose", "image", "none"]
+    # every process in the container runs as this user, without capabilities (None: an image
+    # that is not ours, like redis)
+    user: str | None = None
+    # (path, start of the body) answered 200 on the port the service publishes on 127.0.0.1
+    http: tuple[tuple[str, str], ...] = ()
+
+
+SERVICES = (
+    Service("redis", health="compose"),
+    Service(
+        "web",
+        health="image",
+        user="wargabot",
+        http=(("/healthz", "ok"), ("/readyz", "ready"), ("/metrics", "# HELP")),
+    ),
+    Service("worker", health="none", user="wargabot"),
+)
+
+
+def compose_file() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    return data
+
+
+class Stack:
+    """compose.yaml, copied unchanged into a temporary folder beside a .env of test settings
+    (never the repository's own .env), and run with podman-compose."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
+        shutil.copy(ROOT / "compose.yaml", self.dir / "compose.yaml")
+        (self.dir / ".env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+        (self.dir / ".env").chmod(0o600)
+        self.env = env
+
+    def compose(self, *args: str, check: bool = True, timeout: float = 120) -> str:
+        """`podman-compose ARGS` in the stack's folder, as docs/operations.md shows them."""
+        res = run(
+            [str(COMPOSE), "--file", str(self.dir / "compose.yaml"), *args],
+            check=check,
+            timeout=timeout,
+        )
+        return quiet(res.stdout + res.stderr)
+
+    @staticmethod
+    def container(service: str) -> str:
+        return f"{PROJECT}_{service}_1"  # podman-compose's names (Docker's: wargabot-web-1)
+
+    def up(self) -> None:
+        refuse_a_real_installation()
+        MARKER.write_text(str(self.dir))
+        self.compose("up", "-d")  # as docs/operations.md says: the image is built
+
+    def down(self) -> None:
+        self.compose("down", "--volumes", timeout=180)
+        MARKER.unlink(missing_ok=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def wait_healthy(self, service: str, timeout: float = 60) -> str:
+        return wait_healthy(self.container(service), timeout)
+
+
+def leftovers() -> list[str]:
+    """Containers, volumes and networks of a compose project named wargabot on this machine."""
+    found = []
+    for kind in ("container", "volume", "network"):
+        listing = podman(
+            kind,
+            "ls",
+            *(["--all"] if kind == "container" else []),
+            f"--filter=label=io.podman.compose.project={PROJECT}",
+            "--format={{.Name}}" if kind != "container" else "--format={{.Names}}",
+        ).stdout
+        found += [f"{kind} {name}" for name in listing.split()]
+    if podman("pod", "exists", f"pod_{PROJECT}", check=False).returncode == 0:
+        found.append(f"pod pod_{PROJECT}")  # podman-compose puts the containers in a pod
+    return found
+
+
+def refuse_a_real_installation() -> None:
+    """`down --volumes` deletes the dossiers in the volumes: the test only ever takes down a
+    stack it started itself (its marker file says so), never an office's."""
+    found = leftovers()
+    if not found:
+        return
+    if not MARKER.exists():
+        raise AssertionError(
+            f"a compose project named {PROJECT} exists on this machine ({', '.join(found)}): "
+            "the container test would delete its volumes; run the test on another machine"
+        )
+    say(f"removing what an interrupted run left: {', '.join(found)}")
+    leftover = Path(MARKER.read_text().strip())
+    if (leftover / "compose.yaml").exists():
+        run([str(COMPOSE), "--file", str(leftover / "compose.yaml"), "down", "--volumes"])
+        shutil.rmtree(leftover, ignore_errors=True)
+    for item in leftovers():
+        kind, name = item.split()
+        podman(kind, "rm", "--force", name, check=False)
+    MARKER.unlink()
+
+
+def published_port(container: str) -> int | None:
+    """The host port a container publishes on 127.0.0.1 (None when it publishes none); every
+    published port must be on 127.0.0.1."""
+    found = inspect("container", container)
+    assert found is not None, container
+    bindings = [
+        b for ports in (found["NetworkSettings"]["Ports"] or {}).values() for b in ports or []
+    ]
+    assert all(b["HostIp"] == "127.0.0.1" for b in bindings), f"{container} publishes {bindings}"
+    return int(bindings[0]["HostPort"]) if bindings else None
