@@ -47,14 +47,15 @@ podman: ## install what the container test needs from Debian, when missing
 container-test: $(VENV)/.container podman ## build the image, run and check the compose stack
 	DOCKERFILE=$(abspath $(DOCKERFILE)) $(BIN)/pytest -m container -vv -s tests/container
 
-lint: $(VENV)/.installed ## ruff (lint + format check) and mypy on bot/
-	$(BIN)/ruff check bot tests
-	$(BIN)/ruff format --check bot tests
-	$(BIN)/mypy bot
+lint: $(VENV)/.installed ## ruff (lint + format check), mypy, and the layers of bot/ (lint-imports)
+	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/mypy bot benchmarks tests
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed
-	$(BIN)/ruff format bot tests
-	$(BIN)/ruff check --fix bot tests
+	$(BIN)/ruff format bot tests benchmarks
+	$(BIN)/ruff check --fix bot tests benchmarks
 
 serve: $(VENV)/.installed ## the web service (webhooks) on HOST:PORT, default 127.0.0.1:8080
 	$(BIN)/wargabot serve
@@ -63,13 +64,13 @@ worker: $(VENV)/.installed ## deliver submitted dossiers to the office inbox (ne
 	$(BIN)/wargabot worker
 
 fault-test: $(VENV)/.installed redis-server ## 200 dossiers, worker SIGKILLed 10 times, mail server bounced
-	$(PY) -m tests.fault_outbox --dossiers 200 --kills 10 --bounces 3
+	$(PY) -m tests.delivery.fault_outbox --dossiers 200 --kills 10 --bounces 3
 
 bench: $(VENV)/.installed ## engine steps per second for a text answer
 	$(BIN)/wargabot bench engine
 
 goldens: $(VENV)/.installed ## rewrite the golden transcripts from the current engine
-	$(BIN)/pytest tests/test_transcripts.py --update-goldens
+	$(BIN)/pytest tests/engine/test_transcripts.py --update-goldens
 
 lock: ## pin the runtime dependencies the Docker image installs (requirements.lock)
 	rm -rf .lock-venv

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.loader import DEFAULT_FLOWS, DEFAULT_LOCALES
+from bot.authoring.loader import DEFAULT_FLOWS, DEFAULT_LOCALES
 
 
 class ConfigError(Exception):

@@ -8,12 +8,14 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
 
-from bot import funnel, metrics
+from bot.channels.base import Channel, ChatKey, Inbound, MediaSource
+from bot.channels.sender import Transient
+from bot.delivery.queue import DossierOutbox
+from bot.delivery.record import to_record
 from bot.engine import texts as T
 from bot.engine.flowset import FlowSet
 from bot.engine.model import (
@@ -28,41 +30,12 @@ from bot.engine.model import (
     SubmitDossier,
 )
 from bot.engine.step import new_session, step, wants_photo
-from bot.inbox.record import to_record
-from bot.media import Limits, Rejected, intake
-from bot.mediastore import MediaStore
-from bot.outbound import Transient
-from bot.outbox.queue import DossierOutbox
-from bot.sessions import ChatKey, LoadResult, SessionStore, redis_key
+from bot.media.intake import Limits, Rejected, intake
+from bot.media.store import MediaStore
+from bot.observe import funnel, metrics
+from bot.sessions import LoadResult, SessionStore, redis_key
 
 log = logging.getLogger("wargabot.runtime")
-
-
-@dataclass(frozen=True, slots=True)
-class MediaSource:
-    """A file a channel can fetch: `handle` is the channel's own (file_id, media URL)."""
-
-    handle: str
-    declared_size: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """One message as a channel parsed it: an event, or media still to fetch."""
-
-    key: ChatKey
-    message_id: str
-    event: Event | None = None
-    media: tuple[MediaSource, ...] = ()
-    album: str | None = None
-
-
-class Channel(Protocol):
-    name: str
-
-    async def fetch(self, source: MediaSource) -> bytes: ...
-
-    async def send(self, chat_id: str, actions: Sequence[Action]) -> None: ...
 
 
 @dataclass
@@ -197,7 +170,8 @@ class Runtime:
         await channel.send(key.chat_id, actions)
         metrics.child(metrics.MESSAGES_OUT, key.channel).inc(len(actions))
         metrics.child(metrics.TURN_SECONDS, key.channel).observe(time.perf_counter() - started)
-        funnel.observe(key, loaded, session, turn.session)  # once the turn has gone through
+        where = loaded.where if loaded.expired else None
+        funnel.observe(key.channel, key.chat_id, where, session, turn.session)  # turn went through
         if turn.session.stage == "new" and not turn.session.answers:
             return None, now  # no consent: nothing is kept
         return turn.session, now

@@ -21,10 +21,11 @@ import redis.asyncio
 from redis.asyncio.client import Pipeline
 from redis.asyncio.lock import Lock
 
+from bot.channels.base import ChatKey
 from bot.engine.model import Session
-from bot.funnel import position
+from bot.engine.step import position
 
-__all__ = ["ChatBusy", "ChatKey", "LoadResult", "SessionStore", "open_redis", "redis_key"]
+__all__ = ["ChatBusy", "LoadResult", "SessionStore", "open_redis", "redis_key"]
 
 log = logging.getLogger("wargabot.sessions")
 
@@ -52,20 +53,6 @@ def open_redis(url: str | None) -> redis.asyncio.Redis:
         )
     scheme = url.split("://", 1)[0] if "://" in url else "no scheme"
     raise ValueError(f"REDIS_URL must be redis://, rediss://, unix:// or memory://, not {scheme}")
-
-
-@dataclass(frozen=True)
-class ChatKey:
-    channel: str
-    chat_id: str
-
-    def __post_init__(self) -> None:
-        if not self.channel or not self.chat_id:
-            raise ValueError("ChatKey needs a channel and a chat id")
-
-    @staticmethod
-    def of(session: Session) -> ChatKey:
-        return ChatKey(session.channel, session.chat_id)
 
 
 def _escape(part: str) -> str:
@@ -237,7 +224,7 @@ class SessionStore:
         self.ttl = ttl
         self.known_ttl = known_ttl
         # `where`: the flow and step of the application under way (no personal data), kept a
-        # month beyond the session so a citizen returning after expiry is counted (bot/funnel.py)
+        # month beyond the session so a citizen returning after expiry is counted (funnel.py)
         self.where_ttl = ttl + timedelta(days=30)
         self.lock_timeout = lock_timeout
         self.lock_wait = lock_wait

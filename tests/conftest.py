@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.authoring.loader import load_flowset
 from bot.engine.flowset import FlowSet
-from bot.loader import load_flowset
-from tests.fake_telegram import FakeTelegram
-from tests.fake_twilio import FakeTwilio
+from tests.kit.fake_telegram import FakeTelegram
+from tests.kit.fake_twilio import FakeTwilio
 
-pytest_plugins = ["tests.redis_server"]
+pytest_plugins = ["tests.kit.redis_server"]
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 WITA
 

@@ -26,9 +26,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 from pydantic import SecretStr
 
-from bot.cli import parser
+from bot.commands.main import parser
 from bot.config import Settings, load_settings
-from tests.test_serve import _free_port
+from tests.kit.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = set(Settings.model_fields)
@@ -139,7 +139,9 @@ def parse_command(argv: list[str]) -> Any:
     try:
         return parser().parse_args(argv[1:])
     except SystemExit:
-        pytest.fail(f"`{shlex.join(argv)}` does not parse with bot.cli.parser() (see stderr)")
+        pytest.fail(
+            f"`{shlex.join(argv)}` does not parse with bot.commands.main.parser() (see stderr)"
+        )
 
 
 # --- the image -----------------------------------------------------------------------------------
@@ -262,7 +264,7 @@ def test_var_is_the_volume_and_holds_media_and_the_maildir() -> None:
 
 
 def test_the_healthcheck_asks_a_route_of_the_app() -> None:
-    from bot.app import create_app
+    from bot.web.app import create_app
 
     argv = healthcheck_argv()
     match = re.search(r"http://127\.0\.0\.1:[^/]+(/\w+)", " ".join(argv))
@@ -277,10 +279,13 @@ def test_the_healthcheck_command_passes_on_a_running_server_and_fails_without(
     argv = healthcheck_argv()
     assert argv[0] == "python"  # slim has no curl; its python is the one the app runs on
     check = [sys.executable, *argv[1:]]
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "REDIS_URL": ""}
     server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=tmp_path, stderr=subprocess.PIPE
+        [sys.executable, "-m", "bot", "serve"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 30
@@ -636,11 +641,11 @@ def test_the_flow_example_in_the_docs_is_a_valid_flow_with_every_kind() -> None:
 
 
 def test_the_record_example_in_the_inbox_guide_has_the_record_fields(tmp_path: Path) -> None:
-    from bot.inbox.record import to_record
-    from bot.mediastore import MediaStore
-    from tests.test_inbox import _dossier
+    from bot.delivery.record import to_record
+    from bot.media.store import MediaStore
+    from tests.kit.outbox import sample_dossier
 
-    record = to_record(_dossier(MediaStore(tmp_path)))
+    record = to_record(sample_dossier(MediaStore(tmp_path)))
     text = (ROOT / "docs" / "inbox.md").read_text()
     (block,) = re.findall(r"```json\n(.*?)```", text, re.S)
     example = json.loads(block)
@@ -650,7 +655,7 @@ def test_the_record_example_in_the_inbox_guide_has_the_record_fields(tmp_path: P
 
 
 def test_the_signature_check_in_the_inbox_guide_accepts_wargabot_and_nothing_else() -> None:
-    from bot.inbox.webhook import sign  # the lead's webhook sink
+    from bot.delivery.sinks.webhook import sign  # the lead's webhook sink
 
     text = (ROOT / "docs" / "inbox.md").read_text()
     (snippet,) = re.findall(r"```python\n(.*?)```", text, re.S)

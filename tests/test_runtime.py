@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from bot import runtime as runtime_module
+from bot.channels.base import ChatKey, MediaSource
+from bot.delivery.sinks.maildir import MaildirSink
 from bot.engine.flowset import FlowSet
 from bot.engine.model import MediaRef
-from bot.inbox.maildir import MaildirSink
-from bot.mediastore import MediaStore
-from bot.runtime import MediaSource, Runtime
-from bot.sessions import ChatKey, SessionStore, open_redis
+from bot.media.store import MediaStore
+from bot.runtime import Runtime
+from bot.sessions import SessionStore, open_redis
 
 
 class _Channel:

@@ -15,9 +15,10 @@ import redis.asyncio
 from redis.crc import key_slot
 
 from bot import sessions
+from bot.channels.base import ChatKey
 from bot.engine.model import MediaRef, Session
 from bot.engine.step import new_session
-from bot.sessions import ChatBusy, ChatKey, LoadResult, SessionStore, open_redis, redis_key
+from bot.sessions import ChatBusy, LoadResult, SessionStore, open_redis, redis_key
 
 KEY = ChatKey("telegram", "12345")
 WITA = timezone(timedelta(hours=8))
@@ -400,7 +401,8 @@ async def test_memory_warning_logged_once(
 
 
 async def test_forget_lets_a_failed_message_be_handled_again(redis_url: str) -> None:
-    from bot.sessions import ChatKey, SessionStore, open_redis
+    from bot.channels.base import ChatKey
+    from bot.sessions import SessionStore, open_redis
 
     store = SessionStore(open_redis(redis_url))
     key = ChatKey("telegram", "777")

@@ -9,12 +9,14 @@ import textwrap
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from bot.engine.flowset import FlowSet
 from bot.engine.model import (
     Action,
     AskChoice,
     ContactShared,
+    Dossier,
     Event,
     PhotoReceived,
     PhotoRejected,
@@ -26,14 +28,19 @@ from bot.engine.model import (
     Unsupported,
 )
 from bot.engine.step import new_session, step
-from bot.inbox.maildir import MaildirSink
-from bot.mediastore import MediaStore, sniff
+from bot.media.store import MediaStore, sniff
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 HELP = (
     "Ketik jawaban lalu Enter. /photo PATH [PATH ...] mengirim foto atau PDF; /contact NOMOR "
     "membagikan nomor; /sticker, /voice, /location mencoba pesan yang tidak didukung; /quit keluar."
 )
+
+
+class Inbox(Protocol):
+    """Where the terminal chat files a dossier (the Maildir sink): returns where it went."""
+
+    def write(self, dossier: Dossier) -> Path: ...
 
 
 def now_utc() -> datetime:
@@ -45,7 +52,7 @@ class ConsoleChat:
         self,
         flows: FlowSet,
         media: MediaStore,
-        inbox: MaildirSink,
+        inbox: Inbox,
         seed: str | None = None,
         clock: Callable[[], datetime] = now_utc,
         lang: str = "id",

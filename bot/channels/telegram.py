@@ -24,7 +24,9 @@ from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
+from bot.channels.base import ChatKey, Inbound, MediaSource
 from bot.channels.compose import combine, split
+from bot.channels.sender import SHUTDOWN_DRAIN, RateLimiter, ReplyQueue, RetryLater, Transient
 from bot.engine.model import (
     Action,
     AskChoice,
@@ -37,9 +39,6 @@ from bot.engine.model import (
     TextReceived,
     Unsupported,
 )
-from bot.outbound import SHUTDOWN_DRAIN, Outbox, RateLimiter, RetryLater, Transient
-from bot.runtime import Inbound, MediaSource
-from bot.sessions import ChatKey
 
 log = logging.getLogger("wargabot.telegram")
 # sendMessage goes through do_api_request on purpose (no Message object built per reply)
@@ -202,7 +201,7 @@ class TelegramChannel:
 
     def __init__(self, bot: WargaBot, per_second: float = 30, chat_interval: float = 1.0) -> None:
         self.bot = bot
-        self.outbox = Outbox("telegram", RateLimiter(per_second, chat_interval))
+        self.replies = ReplyQueue("telegram", RateLimiter(per_second, chat_interval))
 
     async def fetch(self, source: MediaSource) -> bytes:
         try:
@@ -219,7 +218,7 @@ class TelegramChannel:
             for i, part in enumerate(parts):
                 mk = markup if i == len(parts) - 1 else None
                 sends.append(self._sender(chat_id, part, mk))
-        self.outbox.submit(chat_id, sends)
+        self.replies.submit(chat_id, sends)
 
     def _sender(
         self, chat_id: str, text: str, markup: Markup | None
@@ -246,7 +245,7 @@ class TelegramChannel:
             raise Transient(str(exc)) from exc
 
     async def close(self) -> None:
-        await self.outbox.drain(timeout=SHUTDOWN_DRAIN)
+        await self.replies.drain(timeout=SHUTDOWN_DRAIN)
         await asyncio.gather(self.bot.close_requests(), return_exceptions=True)
 
 

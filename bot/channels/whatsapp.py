@@ -14,7 +14,9 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot.channels.base import ChatKey, Inbound, MediaSource
 from bot.channels.compose import combine, split
+from bot.channels.sender import SHUTDOWN_DRAIN, RateLimiter, ReplyQueue, RetryLater, Transient
 from bot.engine.model import (
     Action,
     AskChoice,
@@ -25,9 +27,6 @@ from bot.engine.model import (
     TextReceived,
     Unsupported,
 )
-from bot.outbound import SHUTDOWN_DRAIN, Outbox, RateLimiter, RetryLater, Transient
-from bot.runtime import Inbound, MediaSource
-from bot.sessions import ChatKey
 
 log = logging.getLogger("wargabot.whatsapp")
 MAX_BODY = 1500  # WhatsApp through Twilio takes 1600 characters per message
@@ -103,7 +102,7 @@ class WhatsAppChannel:
         self._http = AsyncTwilioHttpClient()
         self.client = Client(account_sid, auth_token, http_client=self._http)
         self.client.api.base_url = self.api_url  # REST calls go to TWILIO_API_URL
-        self.outbox = Outbox("whatsapp", RateLimiter(per_second))
+        self.replies = ReplyQueue("whatsapp", RateLimiter(per_second))
         self._session: aiohttp.ClientSession | None = None
 
     def _auth(self) -> dict[str, str]:
@@ -159,7 +158,7 @@ class WhatsAppChannel:
         for action in combine(actions, MAX_BODY):
             for part in split(render(action), MAX_BODY):
                 sends.append(self._sender(chat_id, part))
-        self.outbox.submit(chat_id, sends)
+        self.replies.submit(chat_id, sends)
 
     def _sender(self, to: str, body: str) -> Callable[[], Awaitable[object]]:
         async def send() -> object:
@@ -177,7 +176,7 @@ class WhatsAppChannel:
         return send
 
     async def close(self) -> None:
-        await self.outbox.drain(timeout=SHUTDOWN_DRAIN)
+        await self.replies.drain(timeout=SHUTDOWN_DRAIN)
         if self._session is not None:
             await self._session.close()
         await self._http.close()

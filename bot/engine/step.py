@@ -85,6 +85,24 @@ def wants_photo(flows: FlowSet, session: Session) -> bool:
     return flow.has_step(session.step) and flow.step(session.step).kind == "photo"
 
 
+# Stages that stand in front of a conversation under way and remember it in `resume_stage`.
+_ASIDE = frozenset({"cancel", "language", "office", "service"})
+
+
+def position(session: Session) -> tuple[str, str] | None:
+    """Where an application under way stands, as (flow id, step): the flow step being asked,
+    or `requirements` / `summary`; None when no service has been chosen or nothing is under way.
+    No personal data: the session store keeps it beyond the session to count expiries."""
+    stage = session.stage
+    if stage in _ASIDE and session.resume_stage:
+        stage = session.resume_stage
+    if session.flow_id is None or stage not in DRAFT_STAGES:
+        return None
+    if stage == "flow":
+        return (session.flow_id, session.step) if session.step else None
+    return session.flow_id, "summary" if stage == "edit" else stage
+
+
 def command_of(text: str) -> str | None:
     """The command a message is, if it is one: a command word alone, or Telegram's /start."""
     raw = text.strip().casefold()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests import photo_factory as pf
 from tests.container.podman import (
     ROOT,
     build_image,
@@ -26,19 +24,15 @@ from tests.container.podman import (
     say,
 )
 from tests.container.stack import PROJECT, Stack, published_port
-from tests.fake_telegram import FakeTelegram, contact_update, photo_update, text_update
-from tests.test_telegram import GOWA
-from tests.webapp import PUBLIC, SECRET, TOKEN
+from tests.kit import photo_factory as pf
+from tests.kit.citizens import GOWA
+from tests.kit.fake_telegram import FakeTelegram, contact_update, photo_update, text_update
+from tests.kit.ports import free_port
+from tests.kit.webapp import PUBLIC, SECRET, TOKEN
 
 CHAT = 5551001
 # The Gowa application's personal numbers, which no log may show in full.
 NIK, KK, PHONE = "7306015203850002", "7306010203150011", "+6285299998888"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_until(what: str, ready: Callable[[], Any], timeout: float = 30) -> Any:
@@ -94,9 +88,9 @@ class Running:
 def running(image: str) -> Iterator[Running]:
     """The stack up with a .env of test settings: Telegram on, its Bot API the fake, which
     listens on the host's side of the stack's network (nowhere else)."""
-    fake_port = _free_port()
+    fake_port = free_port()
     env = {
-        "PORT": str(_free_port()),
+        "PORT": str(free_port()),
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         # podman names the host, as the containers see it, host.containers.internal
@@ -123,7 +117,7 @@ def running(image: str) -> Iterator[Running]:
             stack.down()
 
 
-class Citizen:
+class ContainerChat:
     """One synthetic citizen writing to the bot through the published webhook."""
 
     def __init__(self, running: Running, chat: int) -> None:
@@ -170,7 +164,7 @@ def application(running: Running) -> str:
     """The Gowa application, submitted over the webhook; Redis, web and worker are restarted
     halfway (as by an update), and the conversation goes on where it was. The reference."""
     started = time.monotonic()
-    citizen = Citizen(running, CHAT)
+    citizen = ContainerChat(running, CHAT)
     half = GOWA.index(NIK) + 1
     for i, step in enumerate(GOWA):
         if i == half:

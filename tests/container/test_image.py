@@ -61,7 +61,7 @@ def test_the_pinned_dependencies_are_complete_on_the_base_python(image: str) -> 
     version = in_image(image, "python", "--version")
     check = in_image(image, "python", "-m", "pip", "check")
     assert check == "No broken requirements found.", check
-    in_image(image, "python", "-c", "import bot.app, bot.outbox.worker, redis.asyncio")
+    in_image(image, "python", "-c", "import bot.web.app, bot.delivery.worker, redis.asyncio")
     say(f"{version}: {check}")
 
 

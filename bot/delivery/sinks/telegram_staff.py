@@ -1,0 +1,70 @@
+"""The staff Telegram sink: the readable summary, then the photos as albums (ten to an album)
+and PDFs as files, in the staff group STAFF_TELEGRAM_CHAT_ID. Each part is recorded once sent,
+so a retry after a failure half-way sends only what is missing."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from telegram import Bot, InputMediaPhoto
+
+from bot.delivery.record import photo_filenames, summary_text
+from bot.engine.model import Dossier, MediaRef
+from bot.media.store import MediaStore
+
+ALBUM = 10  # the Bot API's limit per media group
+MAX_TEXT = 4000
+
+
+class Progress(Protocol):
+    def done(self, part: str) -> bool: ...
+
+    async def mark(self, part: str) -> None: ...
+
+
+class TelegramStaffSink:
+    name = "telegram"
+
+    def __init__(self, bot: Bot, chat_id: str, media: MediaStore) -> None:
+        self.bot, self.chat_id, self.media = bot, chat_id, media
+
+    async def deliver(self, dossier: Dossier, progress: Progress) -> None:
+        if not progress.done("summary"):
+            text = summary_text(dossier)
+            if len(text) > MAX_TEXT:
+                text = text[: MAX_TEXT - 2] + "…"
+            await self.bot.send_message(self.chat_id, text)
+            await progress.mark("summary")
+        files = list(zip(photo_filenames(dossier), (ref for _, ref in dossier.photos), strict=True))
+        images = [(n, r) for n, r in files if r.mime.startswith("image/")]
+        documents = [(n, r) for n, r in files if not r.mime.startswith("image/")]
+        for start in range(0, len(images), ALBUM):
+            part = f"album{start // ALBUM}"
+            if not progress.done(part):
+                await self._album(dossier.reference, images[start : start + ALBUM])
+                await progress.mark(part)
+        for i, (name, ref) in enumerate(documents):
+            part = f"document{i}"
+            if not progress.done(part):
+                await self.bot.send_document(
+                    self.chat_id,
+                    self.media.read(ref),
+                    filename=name,
+                    caption=f"{dossier.reference} · {name}",
+                )
+                await progress.mark(part)
+
+    async def _album(self, reference: str, images: list[tuple[str, MediaRef]]) -> None:
+        if len(images) == 1:
+            name, ref = images[0]
+            await self.bot.send_photo(
+                self.chat_id, self.media.read(ref), caption=f"{reference} · {name}"
+            )
+            return
+        await self.bot.send_media_group(
+            self.chat_id,
+            [
+                InputMediaPhoto(self.media.read(ref), caption=f"{reference} · {name}")
+                for name, ref in images
+            ],
+        )

@@ -1,1 +1,0 @@
-"""The durable outbox: submitted dossiers in Redis until every office inbox has accepted them."""

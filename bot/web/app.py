@@ -1,0 +1,128 @@
+"""The web service: Telegram and WhatsApp webhooks, health, readiness and metrics routes, and
+the lifespan that builds and closes the parts. Routes only: no parsing, no conversation here."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.channels.telegram import parse_update
+from bot.channels.whatsapp import EMPTY_TWIML, Forged, parse_form, verify
+from bot.config import Settings, load_settings
+from bot.observe import metrics
+from bot.web.services import Services, build
+
+log = logging.getLogger("wargabot.app")
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _refuse(channel: str, reason: str, status: int) -> Response:
+    metrics.child(metrics.WEBHOOK_REFUSED, channel, reason).inc()
+    return PlainTextResponse(reason, status_code=status)
+
+
+async def telegram_webhook(request: Request) -> Response:
+    started = time.perf_counter()
+    services = _services(request)
+    channel, secret = services.telegram, services.settings.TELEGRAM_WEBHOOK_SECRET
+    if channel is None or secret is None:
+        return PlainTextResponse("telegram is not configured", status_code=404)
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
+        return _refuse("telegram", "forbidden", 403)
+    try:
+        data = json.loads(await request.body())
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("not an update")
+        inbound = parse_update(data, channel.bot)
+    except Exception:
+        return _refuse("telegram", "malformed", 400)
+    if inbound is not None:
+        await services.runtime.handle(inbound, channel)
+    metrics.child(metrics.WEBHOOK_SECONDS, "telegram").observe(time.perf_counter() - started)
+    return Response(status_code=200)
+
+
+async def whatsapp_webhook(request: Request) -> Response:
+    started = time.perf_counter()
+    services = _services(request)
+    channel, settings = services.whatsapp, services.settings
+    if channel is None:
+        return PlainTextResponse("whatsapp is not configured", status_code=404)
+    try:
+        form = await request.form()
+        params = {k: v for k, v in form.items() if isinstance(v, str)}
+    except Exception:
+        return _refuse("whatsapp", "malformed", 400)
+    query = f"?{request.url.query}" if request.url.query else ""
+    url = f"{settings.PUBLIC_BASE_URL}{request.url.path}{query}"
+    try:
+        verify(channel.auth_token, url, params, request.headers.get("X-Twilio-Signature", ""))
+    except Forged:
+        return _refuse("whatsapp", "forbidden", 403)
+    if "MessageSid" not in params or "From" not in params:
+        return _refuse("whatsapp", "malformed", 400)
+    inbound = parse_form(params)
+    task = BackgroundTask(services.runtime.handle, inbound, channel) if inbound else None
+    metrics.child(metrics.WEBHOOK_SECONDS, "whatsapp").observe(time.perf_counter() - started)
+    return Response(EMPTY_TWIML, media_type="application/xml", background=task)
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def readyz(request: Request) -> Response:
+    if await _services(request).store.ping():
+        return PlainTextResponse("ready")
+    return PlainTextResponse("redis unreachable", status_code=503)
+
+
+async def metrics_route(request: Request) -> Response:
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The ASGI app; settings are read (and checked) now, the parts built at start-up."""
+    settings = settings or load_settings()
+    settings.check_channels()
+    settings.check_inbox()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.services = services = build(settings)
+        if settings.RUN_WORKER:
+            if not settings.REDIS_URL:
+                log.warning(
+                    "REDIS_URL is not set: submitted dossiers wait in this process's memory "
+                    "until delivered; set REDIS_URL so none is lost in a crash"
+                )
+            services.start_worker()
+        try:
+            yield
+        finally:
+            await app.state.services.close()
+
+    routes = [
+        Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+        Route("/whatsapp/webhook", whatsapp_webhook, methods=["POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_route),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,13 @@
+"""A free TCP port on 127.0.0.1 for a server a test starts (Redis, SMTP, `wargabot serve`, fakes).
+Only the port number; nothing is left listening."""
+
+from __future__ import annotations
+
+import socket
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
