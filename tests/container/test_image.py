@@ -30,7 +30,8 @@ def in_image(image: str, *argv: str, user: str = "") -> str:
 def test_the_image_keeps_the_dockerfiles_healthcheck(image: str) -> None:
     test = image_healthcheck(image)
     assert test == ["CMD", *healthcheck_argv()], (
-        f"HEALTHCHECK is {test}: podman keeps it only with --format docker"
+        f"the image's HEALTHCHECK is {test}, not the Dockerfile's (podman keeps it only with "
+        "--format docker)"
     )
     say(f"HEALTHCHECK {' '.join(test[1:])[:80]}...")
 
