@@ -88,7 +88,8 @@ def test_a_healthcheck_that_asks_the_wrong_port_fails(image: str, tmp_path: Path
     broken = text.replace('CMD ["python", "-c"', 'CMD ["env", "PORT=9", "python", "-c"')
     assert broken.count("PORT=9") == 1, "no HEALTHCHECK to break"
     (tmp_path / "Dockerfile").write_text(broken)
-    bad = build_image("localhost/wargabot-broken-healthcheck:test", tmp_path / "Dockerfile")
+    broken_tag = "localhost/wargabot-broken-healthcheck:test"
+    bad = build_image(broken_tag, tmp_path / "Dockerfile")
     names = {"good": "wargabot-test-good", "broken": "wargabot-test-broken"}
     try:
         for which, img in (("good", image), ("broken", bad)):
@@ -101,4 +102,4 @@ def test_a_healthcheck_that_asks_the_wrong_port_fails(image: str, tmp_path: Path
     finally:
         for name in names.values():
             podman("rm", "--force", "--volumes", name, check=False)
-        podman("rmi", bad, check=False)
+        podman("rmi", broken_tag, check=False)  # the tag: the image may be `image` itself
