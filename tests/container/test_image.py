@@ -96,7 +96,7 @@ def test_a_healthcheck_that_asks_the_wrong_port_fails(image: str, tmp_path: Path
             podman("run", "--detach", f"--name={names[which]}", img)
         say(f"image as built: {wait_healthy(names['good'], timeout=30)}")
         with pytest.raises(AssertionError) as failed:
-            wait_healthy(names["broken"], timeout=15)
+            wait_healthy(names["broken"], timeout=10)
         assert "unhealthy" in str(failed.value) and "refused" in str(failed.value).lower()
         say(f"HEALTHCHECK on port 9: {failed.value}")
     finally:
