@@ -25,9 +25,10 @@ redis-server: ## the tests start a real redis-server of their own; install Debia
 	    apt-get update -qq && apt-get install -y -qq redis-server; \
 	  else echo "The tests need redis-server: sudo apt-get install redis-server" >&2; exit 1; fi; }
 
-# The container test's tools: Debian's podman with runc, netavark, aardvark-dns and iptables, and
-# debootstrap for the local stand-ins of the base images (no Docker Hub here).
-PODMAN_PACKAGES = podman runc netavark aardvark-dns iptables debootstrap
+# The container test's tools: Debian's podman with runc, netavark, aardvark-dns, iptables and
+# catatonit (compose.yaml's `init: true`), and debootstrap for the local stand-ins of the base
+# images (no Docker Hub here).
+PODMAN_PACKAGES = podman runc netavark aardvark-dns iptables catatonit debootstrap
 DOCKERFILE ?= Dockerfile
 
 $(VENV)/.container: $(VENV)/.installed

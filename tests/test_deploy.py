@@ -360,6 +360,12 @@ def test_the_published_port_is_the_one_the_server_listens_on(dotenv: dict[str, s
     assert int(host_port) == int(listening)
 
 
+def test_the_app_services_run_under_an_init() -> None:
+    """make container-test shows why: without it a stop during start-up waits out the grace."""
+    for name, service in app_services().items():
+        assert service.get("init") is True, f"compose {name}: Python as PID 1 ignores SIGTERM"
+
+
 def test_the_worker_has_no_web_healthcheck() -> None:
     worker = app_services()["worker"]
     assert worker.get("healthcheck", {}).get("disable") is True, (

@@ -149,20 +149,26 @@ class ContainerChat:
         return self.send(lambda i: photo_update(i, self.chat, file_id, len(data)))
 
 
-def restart(running: Running, *services: str) -> None:
-    running.stack.compose("restart", *services)
+def ready(running: Running) -> None:
+    """Redis and web healthy, and web reaching Redis (/readyz)."""
     for service in ("redis", "web"):
         running.stack.wait_healthy(service)
     wait_until(
-        "/readyz after the restart",
+        "/readyz",
         lambda: httpx.get(f"{running.url}/readyz", timeout=2).status_code == 200,
     )
+
+
+def restart(running: Running, *services: str) -> None:
+    running.stack.compose("restart", *services)
+    ready(running)
 
 
 @pytest.fixture(scope="module")
 def application(running: Running) -> str:
     """The Gowa application, submitted over the webhook; Redis, web and worker are restarted
     halfway (as by an update), and the conversation goes on where it was. The reference."""
+    ready(running)
     started = time.monotonic()
     citizen = ContainerChat(running, CHAT)
     half = GOWA.index(NIK) + 1

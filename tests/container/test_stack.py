@@ -70,18 +70,36 @@ def test_the_service_runs_and_passes_its_health_check(running: Running, service:
 
 
 @pytest.mark.parametrize("service", [s for s in SERVICES if s.user], ids=lambda s: s.name)
-def test_the_apps_processes_run_unprivileged(running: Running, service: Service) -> None:
+def test_the_apps_processes_run_unprivileged_under_an_init(
+    running: Running, service: Service
+) -> None:
     name = running.stack.container(service.name)
-    rows = podman("top", name, "user", "huser", "args").stdout.splitlines()[1:]
-    assert rows, f"no process in {name}"
-    for row in rows:
-        user, huser, _ = row.split(None, 2)
-        assert user == service.user and huser != "0" and huser != "root", row
-    status = podman("exec", name, "cat", "/proc/1/status").stdout
-    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    assert int(fields["CapEff"].strip(), 16) == 0, "capabilities left (cap_drop: ALL)"
-    assert fields["NoNewPrivs"].strip() == "1", "no-new-privileges is off"
-    say(f"{service.name}: {len(rows)} process(es) as {service.user} (uid {huser}), no capabilities")
+    top = podman("top", name, "pid", "user", "huser", "capeff", "args").stdout.splitlines()[1:]
+    rows = [row.split(None, 4) for row in top]
+    assert len(rows) >= 2, f"not an init and the app: {top}"
+    for _pid, user, huser, caps, _args in rows:
+        assert (user, huser, caps) == (service.user, "999", "none"), top
+    init = next(args for pid, *_, args in rows if pid == "1")
+    assert "init" in init, f"PID 1 is not an init (compose.yaml's init: true): {init}"
+    status = podman("exec", name, "grep", "NoNewPrivs", "/proc/1/status").stdout.split()
+    assert status == ["NoNewPrivs:", "1"], "no-new-privileges is off"
+    say(f"{service.name}: {len(rows)} processes as {service.user} (uid 999), no capabilities")
+    say(f"PID 1: {init.strip()}")
+
+
+@pytest.mark.parametrize("service", [s for s in SERVICES if s.user], ids=lambda s: s.name)
+def test_a_stop_right_after_start_is_prompt(running: Running, service: Service) -> None:
+    """SIGTERM while the app is still starting (before Python has set its handler) must stop
+    it, not wait out the grace period: a PID 1 ignores signals it has no handler for."""
+    name = running.stack.container(service.name)
+    podman("stop", name)
+    podman("start", name)
+    started = time.monotonic()
+    podman("stop", "--time=20", name)
+    took = time.monotonic() - started
+    podman("start", name)
+    assert took < 5, f"{service.name} took {took:.1f} s to stop on SIGTERM right after start"
+    say(f"{service.name}: stopped {took:.1f} s after a SIGTERM sent as it started")
 
 
 @pytest.mark.parametrize("service", [s for s in SERVICES if s.http], ids=lambda s: s.name)
