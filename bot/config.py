@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     FLOWS_DIR: Path = DEFAULT_FLOWS
     LOCALES_DIR: Path = DEFAULT_LOCALES
     MEDIA_DIR: Path = Path("var/media")
+    # Files under MEDIA_DIR are sealed with DATA_KEY (or DATA_KEY_FILE's first key); old keys
+    # still open them. Unset: stored unencrypted (doctor warns). See bot/media/keyring.py.
+    DATA_KEY: SecretStr | None = None
+    DATA_KEY_FILE: Path | None = None
+    DATA_OLD_KEYS: SecretStr | None = None
     INBOX_MAILDIR: Path = Path("var/inbox")
     PUBLIC_BASE_URL: str = ""
 
@@ -105,10 +110,10 @@ class Settings(BaseSettings):
         parse_smtp_url(value.get_secret_value())
         return value
 
-    @field_validator("SMTP_CA_FILE", mode="before")
+    @field_validator("SMTP_CA_FILE", "DATA_KEY_FILE", "DATA_KEY", "DATA_OLD_KEYS", mode="before")
     @classmethod
-    def _ca_file(cls, value: object) -> object:
-        # `SMTP_CA_FILE=` in a .env file means unset, not the current directory.
+    def _empty_is_unset(cls, value: object) -> object:
+        # `SMTP_CA_FILE=` in a .env file means unset, not the current directory; so for keys.
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("INBOX_WEBHOOK_URL")

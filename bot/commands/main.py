@@ -1,4 +1,4 @@
-"""The `wargabot` command: chat, serve, worker, outbox, telegram, flows, locales, bench.
+"""The `wargabot` command: chat, serve, worker, outbox, telegram, keys, flows, locales, bench.
 Parses arguments and wires parts together; the work itself lives in the modules it calls."""
 
 from __future__ import annotations
@@ -90,10 +90,19 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("doctor", help="check the settings and every configured service; say how to fix")
 
+    keys = sub.add_parser("keys", help="the key that encrypts MEDIA_DIR: new, status, rotate")
+    ksub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    knew = ksub.add_parser("new", help="print a fresh random key (for DATA_KEY), or --out FILE")
+    knew.add_argument("--out", type=Path, help="write it to this new file (for DATA_KEY_FILE)")
+    ksub.add_parser("status", help="how many files each key sealed, how many are unencrypted")
+    ksub.add_parser("rotate", help="seal every file with DATA_KEY (old keys: DATA_OLD_KEYS)")
+
     bench = sub.add_parser("bench", help="measure speed")
     bsub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
     eng = bsub.add_parser("engine", help="engine steps per second for a text answer (one core)")
     eng.add_argument("--seconds", type=float, default=3.0, help="how long to measure (default 3)")
+    med = bsub.add_parser("media", help="cost of encryption at rest per photo; event-loop stalls")
+    med.add_argument("--mb", type=float, default=1.0, help="photo size in MB (default 1)")
     load = bsub.add_parser(
         "load", help="updates/s, latency, Redis bytes and memory of a running `wargabot serve`"
     )
@@ -130,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "flows" and args.flows_command == "check":
         return _check(flows_dir, locales_dir)
+    if args.command == "keys":
+        return _keys(settings, args)
 
     from bot.authoring.loader import FlowError, load_flowset
 
@@ -145,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings.check_inbox()
             if args.command == "worker":
                 settings.check_channels()
+                _keyring(settings)
                 return asyncio.run(run_worker(settings))
             return asyncio.run(
                 outbox_command(settings, args.outbox_command, getattr(args, "id", None))
@@ -192,6 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.bench_command == "media":
+            from benchmarks.media import bench_media
+
+            bench_media(args.mb)
+            return 0
         if args.bench_command == "load":
             from benchmarks.load import run as run_load
 
@@ -212,7 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        media = MediaStore(args.media or settings.MEDIA_DIR)
+        try:
+            media = MediaStore.from_settings(settings, args.media)
+        except ConfigError as exc:
+            print(f"wargabot: bad setting: {exc}", file=sys.stderr)
+            return 2
         inbox = MaildirSink(args.inbox or settings.INBOX_MAILDIR, media)
         run(ConsoleChat(flows, media, inbox, lang=args.lang))
         return 0
@@ -223,6 +244,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     try:
         settings.check_channels()
         settings.check_inbox()
+        _keyring(settings)
     except ConfigError as exc:
         print(f"wargabot: bad setting: {exc}", file=sys.stderr)
         return 2
@@ -251,6 +273,27 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _keyring(settings: Settings) -> None:
+    """A bad key setting stops start-up here, before any process is started."""
+    from bot.media.keyring import load_keyring
+
+    load_keyring(settings)
+
+
+def _keys(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.commands import keys
+    from bot.media.store import MediaStore
+
+    if args.keys_command == "new":
+        return keys.new(args.out)
+    try:
+        store = MediaStore.from_settings(settings)
+    except ConfigError as exc:
+        print(f"wargabot: bad setting: {exc}", file=sys.stderr)
+        return 2
+    return keys.status(store) if args.keys_command == "status" else keys.rotate(store)
 
 
 def _check(flows_dir: Path, locales_dir: Path) -> int:

@@ -64,7 +64,7 @@ def build(settings: Settings) -> Services:
     ttl = timedelta(days=settings.SESSION_TTL_DAYS)
     redis = open_redis(settings.REDIS_URL)
     store = SessionStore(redis, ttl=ttl)
-    media = MediaStore(settings.MEDIA_DIR)
+    media = MediaStore.from_settings(settings)
     outbox = DossierOutbox(redis)
     runtime = Runtime(flows, store, media, outbox, session_days=settings.SESSION_TTL_DAYS)
     telegram = whatsapp = None
@@ -94,4 +94,11 @@ def build(settings: Settings) -> Services:
         ", ".join(channels) or "none",
         ", ".join(s.name for s in sinks),
     )
+    if media.keyring.encrypts:
+        log.info("files in MEDIA_DIR are sealed with key id %s", media.keyring.current_id)
+    else:
+        log.warning(
+            "DATA_KEY is not set: photos and dossier records in MEDIA_DIR are stored "
+            "unencrypted; create a key with `wargabot keys new` (docs/operations.md)"
+        )
     return Services(settings, runtime, store, outbox, worker, telegram, whatsapp)

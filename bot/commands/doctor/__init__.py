@@ -11,6 +11,7 @@ from typing import TextIO
 from urllib.parse import urlparse
 
 from bot.commands.doctor.inbox import check_folders, check_smtp, check_webhook_sink
+from bot.commands.doctor.keys import check_encryption
 from bot.commands.doctor.result import Result, mask_url
 from bot.commands.doctor.services import check_redis, check_telegram, check_twilio
 from bot.commands.doctor.settings import check_settings
@@ -18,6 +19,7 @@ from bot.config import Settings, parse_smtp_url
 
 __all__ = [
     "Result",
+    "check_encryption",
     "check_folders",
     "check_redis",
     "check_settings",
@@ -46,6 +48,7 @@ CHECKS: tuple[tuple[str, Check, tuple[str, ...]], ...] = (
     ),
     ("smtp", check_smtp, ("SMTP_URL", "SMTP_CA_FILE")),
     ("folders", check_folders, ("MEDIA_DIR", "INBOX_MAILDIR", "INBOX_MAILDIR_ENABLED")),
+    ("encryption", check_encryption, ("MEDIA_DIR", "DATA_KEY", "DATA_KEY_FILE", "DATA_OLD_KEYS")),
     ("inbox webhook", check_webhook_sink, ("INBOX_WEBHOOK_URL",)),
 )
 
@@ -61,6 +64,8 @@ def _secrets(s: Settings) -> list[str]:
     """Every secret the settings hold, to be blotted out of any text a library produced."""
     held = (s.TELEGRAM_BOT_TOKEN, s.TELEGRAM_WEBHOOK_SECRET, s.TWILIO_AUTH_TOKEN)
     found = [v.get_secret_value() for v in (*held, s.INBOX_WEBHOOK_SECRET, s.SMTP_URL) if v]
+    for keys in (s.DATA_KEY, s.DATA_OLD_KEYS):  # never printed; blotted out all the same
+        found += keys.get_secret_value().replace(",", " ").split() if keys else []
     if s.SMTP_URL is not None:
         found.append(parse_smtp_url(s.SMTP_URL.get_secret_value()).password or "")
     found.append(urlparse(s.REDIS_URL).password or "")

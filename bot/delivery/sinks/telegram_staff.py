@@ -4,6 +4,7 @@ so a retry after a failure half-way sends only what is missing."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from telegram import Bot, InputMediaPhoto
@@ -48,23 +49,23 @@ class TelegramStaffSink:
             if not progress.done(part):
                 await self.bot.send_document(
                     self.chat_id,
-                    self.media.read(ref),
+                    await asyncio.to_thread(self.media.read, ref),
                     filename=name,
                     caption=f"{dossier.reference} · {name}",
                 )
                 await progress.mark(part)
 
     async def _album(self, reference: str, images: list[tuple[str, MediaRef]]) -> None:
+        # read (and decrypt) off the event loop, as the other sinks do
+        datas = await asyncio.to_thread(lambda: [self.media.read(ref) for _, ref in images])
         if len(images) == 1:
-            name, ref = images[0]
-            await self.bot.send_photo(
-                self.chat_id, self.media.read(ref), caption=f"{reference} · {name}"
-            )
+            caption = f"{reference} · {images[0][0]}"
+            await self.bot.send_photo(self.chat_id, datas[0], caption=caption)
             return
         await self.bot.send_media_group(
             self.chat_id,
             [
-                InputMediaPhoto(self.media.read(ref), caption=f"{reference} · {name}")
-                for name, ref in images
+                InputMediaPhoto(data, caption=f"{reference} · {name}")
+                for (name, _), data in zip(images, datas, strict=True)
             ],
         )
