@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -103,6 +104,12 @@ def running(image: str) -> Iterator[Running]:
     bot_api = None
     try:
         started = time.monotonic()
+        stack.claim()
+        # docs/operations.md, "Turning it on": a key before the first citizen writes
+        said = stack.compose("run", "--rm", "--no-deps", "web", "wargabot", "keys", "new")
+        # podman-compose also prints the one-off container's id, and the key id (stderr)
+        (key,) = re.findall(r"^[A-Za-z0-9_-]{43}$", said, re.M)
+        stack.setting("DATA_KEY", key)
         stack.up()
         network = inspect("network", f"{PROJECT}_default")
         assert network is not None, "compose made no network"
@@ -113,8 +120,7 @@ def running(image: str) -> Iterator[Running]:
     finally:
         if bot_api is not None:
             bot_api.close()
-        if stack.dir.exists():  # test_down_removes_everything did not run or failed early
-            stack.down()
+        stack.down()  # when test_down_removes_... did not run; never a stack it did not claim
 
 
 class ContainerChat:

@@ -5,6 +5,7 @@ must show, and the guard that keeps the test away from a real installation's vol
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -64,30 +65,54 @@ class Stack:
         shutil.copy(ROOT / "compose.yaml", self.dir / "compose.yaml")
         (self.dir / ".env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
         (self.dir / ".env").chmod(0o600)
-        self.env = env
+        self.env = dict(env)
+        self.claimed = False
 
     def compose(self, *args: str, check: bool = True, timeout: float = 120) -> str:
-        """`podman-compose ARGS` in the stack's folder, as docs/operations.md shows them."""
-        res = run(
-            [str(COMPOSE), "--file", str(self.dir / "compose.yaml"), *args],
-            check=check,
-            timeout=timeout,
-        )
+        """`podman-compose ARGS` in the stack's folder, as docs/operations.md shows them; what
+        it says (stdout and stderr)."""
+        res = self._compose(args, check, timeout)
         return quiet(res.stdout + res.stderr)
+
+    def _compose(
+        self, args: tuple[str, ...], check: bool, timeout: float
+    ) -> subprocess.CompletedProcess[str]:
+        command = [str(COMPOSE), "--file", str(self.dir / "compose.yaml"), *args]
+        return run(command, check=check, timeout=timeout)
+
+    def setting(self, name: str, value: str) -> None:
+        """Adds a setting to the stack's .env (the containers created after see it)."""
+        self.env[name] = value
+        with (self.dir / ".env").open("a") as env:
+            env.write(f"{name}={value}\n")
 
     @staticmethod
     def container(service: str) -> str:
         return f"{PROJECT}_{service}_1"  # podman-compose's names (Docker's: wargabot-web-1)
 
-    def up(self) -> None:
+    def claim(self) -> None:
+        """Before any compose command: the project name is free (or held by what an
+        interrupted test left), and from now on the stack is this test's to take down."""
         refuse_a_real_installation()
         MARKER.write_text(str(self.dir))
+        self.claimed = True
+
+    def up(self) -> None:
+        assert self.claimed, "claim() first"
         self.compose("up", "-d")  # as docs/operations.md says: the image is built
 
-    def down(self) -> None:
-        self.compose("down", "--volumes", timeout=180)
-        MARKER.unlink(missing_ok=True)
+    def down(self) -> list[str]:
+        """`down --volumes`, only ever for a stack this test claimed; what it left behind (a
+        container in a restart loop, say) is removed by force and returned."""
+        left: list[str] = []
+        if self.claimed:
+            self.compose("down", "--volumes", check=False, timeout=180)
+            left = leftovers()
+            remove(left)
+            MARKER.unlink(missing_ok=True)
+            self.claimed = False
         shutil.rmtree(self.dir, ignore_errors=True)
+        return left
 
     def wait_healthy(self, service: str, timeout: float = 60) -> str:
         return wait_healthy(self.container(service), timeout)
@@ -126,10 +151,19 @@ def refuse_a_real_installation() -> None:
     if (leftover / "compose.yaml").exists():
         run([str(COMPOSE), "--file", str(leftover / "compose.yaml"), "down", "--volumes"])
         shutil.rmtree(leftover, ignore_errors=True)
-    for item in leftovers():
-        kind, name = item.split()
-        podman(kind, "rm", "--force", name, check=False)
+    remove(leftovers())
     MARKER.unlink()
+
+
+def remove(items: list[str]) -> None:
+    """Removes by force what leftovers() listed: containers (with those that depend on them),
+    then pods, networks and volumes."""
+    order = {"container": 0, "pod": 1, "network": 2, "volume": 3}
+    for item in sorted(items, key=lambda item: order[item.split()[0]]):
+        kind, name = item.split()
+        extra = ["--depend", "--volumes"] if kind == "container" else []
+        podman(kind, "rm", "--force", *extra, name, check=False)  # gone with another: fine
+    assert not leftovers(), leftovers()
 
 
 def published_port(container: str) -> int | None:
