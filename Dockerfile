@@ -1,5 +1,6 @@
-# wargabot: one image for the web service (`wargabot serve`) and the outbox worker
-# (`wargabot worker`). Build: docker build -t wargabot .   Run it with compose.yaml (docs/operations.md).
+# wargabot: one image for the web service (`wargabot serve`), the outbox worker (`wargabot
+# worker`) and the office desk (`wargabot desk`). Build: docker build -t wargabot .
+# Run it with compose.yaml (docs/operations.md).
 # No secret is baked in: every setting comes from the environment (.env through compose.yaml).
 # BASE_IMAGE: another Python 3.11 image with pip, e.g. a mirror's copy of python:3.11-slim.
 ARG BASE_IMAGE=python:3.11-slim
@@ -26,6 +27,7 @@ RUN pip install --no-cache-dir --disable-pip-version-check --root-user-action=ig
 # The app itself, without touching the pinned dependencies.
 COPY pyproject.toml README.md ./
 COPY bot/ bot/
+COPY migrations/ migrations/
 COPY flows/ flows/
 COPY locales/ locales/
 RUN pip install --no-cache-dir --disable-pip-version-check --root-user-action=ignore \

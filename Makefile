@@ -4,8 +4,8 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 BIN     = $(VENV)/bin
 
-.PHONY: run test lint format bench goldens clean redis-server serve worker fault-test lock \
-	container-test podman
+.PHONY: run test lint format bench goldens clean redis-server test-servers db desk serve worker \
+	fault-test lock container-test podman
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,11 +13,26 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: $(VENV)/.installed ## chat with the bot in this terminal, on embedded defaults
+run: $(VENV)/.installed db ## chat with the bot in this terminal, on embedded defaults
 	$(BIN)/wargabot chat
 
-test: $(VENV)/.installed redis-server ## install what the tests need and run them
+db: $(VENV)/.installed ## create or update the database of cases (DATABASE_URL, default var/wargabot.db)
+	$(BIN)/wargabot db upgrade
+
+desk: $(VENV)/.installed db ## the office desk on DESK_HOST:DESK_PORT, default http://127.0.0.1:8090
+	$(BIN)/wargabot desk
+
+test: $(VENV)/.installed redis-server test-servers ## install what the tests need and run them
 	$(BIN)/pytest
+
+test-servers: ## the desk's tests start PostgreSQL and drive chromium: Debian's, installed when missing
+	@missing=""; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	  [ -z "$$missing" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "The tests need:$$missing (sudo apt-get install$$missing)" >&2; exit 1; fi; }
 
 redis-server: ## the tests start a real redis-server of their own; install Debian's when missing
 	@command -v redis-server >/dev/null 2>&1 || { \
@@ -51,19 +66,19 @@ container-test: $(VENV)/.container podman ## build the image, run and check the 
 	DOCKERFILE=$(abspath $(DOCKERFILE)) $(BIN)/pytest -m container -vv -s tests/container
 
 lint: $(VENV)/.installed ## ruff (lint + format check), mypy, and the layers of bot/ (lint-imports)
-	$(BIN)/ruff check bot tests benchmarks
-	$(BIN)/ruff format --check bot tests benchmarks
-	$(BIN)/mypy bot benchmarks tests
+	$(BIN)/ruff check bot tests benchmarks migrations
+	$(BIN)/ruff format --check bot tests benchmarks migrations
+	$(BIN)/mypy bot benchmarks tests migrations
 	$(BIN)/lint-imports
 
 format: $(VENV)/.installed
-	$(BIN)/ruff format bot tests benchmarks
-	$(BIN)/ruff check --fix bot tests benchmarks
+	$(BIN)/ruff format bot tests benchmarks migrations
+	$(BIN)/ruff check --fix bot tests benchmarks migrations
 
-serve: $(VENV)/.installed ## the web service (webhooks) on HOST:PORT, default 127.0.0.1:8080
+serve: $(VENV)/.installed db ## the web service (webhooks) on HOST:PORT, default 127.0.0.1:8080
 	$(BIN)/wargabot serve
 
-worker: $(VENV)/.installed ## deliver submitted dossiers to the office inbox (needs REDIS_URL)
+worker: $(VENV)/.installed db ## deliver submitted dossiers to the office inbox (needs REDIS_URL)
 	$(BIN)/wargabot worker
 
 fault-test: $(VENV)/.installed redis-server ## 200 dossiers, worker SIGKILLed 10 times, mail server bounced

@@ -334,6 +334,7 @@ def run(seconds: float, rate: float, concurrency: int, chats: int, workers: int)
             "TELEGRAM_CHAT_INTERVAL": "0",
             "MEDIA_DIR": f"{tmp}/media",
             "INBOX_MAILDIR": f"{tmp}/inbox",
+            "CASESTORE_ENABLED": "false",  # no application is submitted here
             "HOST": "127.0.0.1",
             "PORT": str(wport),
             "LOG_LEVEL": "warning",

@@ -4,6 +4,7 @@ Every setting has an embedded default, so `wargabot chat` and `wargabot serve` s
 from __future__ import annotations
 
 import os
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,10 +85,39 @@ class Settings(BaseSettings):
     OUTBOX_GIVE_UP_HOURS: float = Field(default=48, gt=0)
     OUTBOX_CLAIM_IDLE_SECONDS: float = Field(default=60, gt=0)
 
+    # The case store (every delivered dossier becomes a case) and the office desk.
+    DATABASE_URL: str = "sqlite+aiosqlite:///var/wargabot.db"
+    CASESTORE_ENABLED: bool = True
+    DESK_HOST: str = "127.0.0.1"
+    DESK_PORT: Port = 8090
+    DESK_PUBLIC_URL: str = ""
+    DESK_SESSION_IDLE_MINUTES: float = Field(default=30, gt=0, le=24 * 60)
+    DESK_SESSION_MAX_HOURS: float = Field(default=12, gt=0, le=24 * 30)
+    DESK_LOCKOUT_MINUTES: float = Field(default=15, gt=0, le=24 * 60)
+    DESK_ADMIN_TOTP: str = ""  # office ids (comma-separated) or `all`
+
     @field_validator("TELEGRAM_API_URL", "TWILIO_API_URL")
     @classmethod
     def _api_url(cls, value: str, info: object) -> str:
         return _http_url(value, getattr(info, "field_name", "URL"))
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return database_url(value)
+
+    @field_validator("DESK_PUBLIC_URL")
+    @classmethod
+    def _desk_url(cls, value: str) -> str:
+        return _http_url(value, "DESK_PUBLIC_URL") if value else ""
+
+    @field_validator("DESK_ADMIN_TOTP")
+    @classmethod
+    def _admin_totp(cls, value: str) -> str:
+        ids = [v.strip() for v in value.split(",") if v.strip()]
+        if any(not re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in ids):
+            raise ValueError("DESK_ADMIN_TOTP must be office ids such as dinsos_gowa, or all")
+        return ",".join(ids)
 
     @field_validator("PUBLIC_BASE_URL")
     @classmethod
@@ -181,6 +211,12 @@ class Settings(BaseSettings):
         return bool(self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN)
 
     @property
+    def desk_admin_totp(self) -> frozenset[str]:
+        """Offices whose admins must use a second factor ("*": every office)."""
+        ids = {i for i in self.DESK_ADMIN_TOTP.split(",") if i}
+        return frozenset({"*"} if "all" in ids else ids)
+
+    @property
     def worker_name(self) -> str:
         return self.WORKER_NAME or f"{socket.gethostname()}-{os.getpid()}"
 
@@ -199,14 +235,15 @@ class Settings(BaseSettings):
         if not any(
             (
                 self.INBOX_MAILDIR_ENABLED,
+                self.CASESTORE_ENABLED,
                 self.SMTP_URL,
                 self.STAFF_TELEGRAM_CHAT_ID,
                 self.INBOX_WEBHOOK_URL,
             )
         ):
             raise ConfigError(
-                "no office inbox is on: keep INBOX_MAILDIR_ENABLED=true or set SMTP_URL, "
-                "STAFF_TELEGRAM_CHAT_ID or INBOX_WEBHOOK_URL"
+                "no office inbox is on: keep INBOX_MAILDIR_ENABLED=true or CASESTORE_ENABLED=true, "
+                "or set SMTP_URL, STAFF_TELEGRAM_CHAT_ID or INBOX_WEBHOOK_URL"
             )
 
     def check_channels(self) -> None:
@@ -256,6 +293,26 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     user = unquote(parsed.username) if parsed.username else None
     password = unquote(parsed.password) if parsed.password else None
     return SmtpTarget(parsed.hostname, port, tls, user, password)
+
+
+DATABASE_SCHEMES = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def database_url(value: str) -> str:
+    """sqlite:///FILE and postgresql://... get their async driver; other databases are refused."""
+    scheme, sep, rest = value.strip().partition("://")
+    if not sep or scheme not in DATABASE_SCHEMES or not rest:
+        raise ValueError(
+            "DATABASE_URL must look like sqlite+aiosqlite:///var/wargabot.db or "
+            "postgresql+asyncpg://user:password@host:5432/wargabot"
+        )
+    return f"{DATABASE_SCHEMES[scheme]}://{rest}"
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

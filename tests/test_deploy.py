@@ -28,6 +28,7 @@ from pydantic import SecretStr
 
 from bot.commands.main import parser
 from bot.config import Settings, load_settings
+from tests.kit.database import migrated_sqlite
 from tests.kit.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,9 +116,9 @@ def compose() -> dict[str, Any]:
 
 
 def app_services() -> dict[str, dict[str, Any]]:
-    """The compose services that run the wargabot image (every one but Redis)."""
+    """The compose services that run the wargabot image (every one but Redis and PostgreSQL)."""
     services = compose()["services"]
-    return {name: s for name, s in services.items() if name != "redis"}
+    return {name: s for name, s in services.items() if name not in ("redis", "postgres")}
 
 
 def interpolate(text: str, env: dict[str, str]) -> str:
@@ -281,6 +282,7 @@ def test_the_healthcheck_command_passes_on_a_running_server_and_fails_without(
     check = [sys.executable, *argv[1:]]
     port = free_port()
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "REDIS_URL": ""}
+    env["DATABASE_URL"] = migrated_sqlite(tmp_path)  # serve's worker stores cases
     server = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve"],
         env=env,
@@ -308,7 +310,10 @@ def test_the_healthcheck_command_passes_on_a_running_server_and_fails_without(
 # --- compose.yaml --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("service", "command"), [("web", "serve"), ("worker", "worker")])
+@pytest.mark.parametrize(
+    ("service", "command"),
+    [("web", "serve"), ("worker", "worker"), ("desk", "desk"), ("migrate", "db")],
+)
 def test_compose_commands_parse(service: str, command: str) -> None:
     argv = app_services()[service]["command"]
     assert isinstance(argv, list), "write the command as a list, as Docker runs it"
@@ -364,6 +369,24 @@ def test_the_app_services_run_under_an_init() -> None:
     """make container-test shows why: without it a stop during start-up waits out the grace."""
     for name, service in app_services().items():
         assert service.get("init") is True, f"compose {name}: Python as PID 1 ignores SIGTERM"
+
+
+def test_the_desk_listens_on_its_own_published_port_and_checks_its_own_health() -> None:
+    desk, services = app_services()["desk"], compose()["services"]
+    listening = Settings.model_fields["DESK_PORT"].default
+    (published,) = desk["ports"]
+    host_ip, host_port, container_port = interpolate(str(published), {}).split(":")
+    assert host_ip == "127.0.0.1" and int(host_port) == int(container_port) == listening
+    assert desk["environment"]["DESK_HOST"] == "0.0.0.0"
+    assert "DESK_PORT" in " ".join(desk["healthcheck"]["test"]) and "/healthz" in str(desk)
+    assert urlparse(desk["environment"]["DATABASE_URL"]).hostname == "postgres"
+    for name in ("desk", "worker"):  # they refuse an old schema: the migration runs first
+        condition = app_services()[name]["depends_on"]["migrate"]["condition"]
+        assert condition == "service_completed_successfully"
+    assert parse_command(app_services()["migrate"]["command"]).db_command == "upgrade"
+    assert any(
+        str(v).endswith(":/var/lib/postgresql/data") for v in services["postgres"]["volumes"]
+    )
 
 
 def test_the_worker_has_no_web_healthcheck() -> None:

@@ -105,7 +105,50 @@ def check(flows_dir: Path, locales_dir: Path) -> tuple[list[tuple[Flow, str]], l
                 problems += check_translations(flow, str(path), translators)
     problems += check_set(loaded)
     problems += check_engine_texts(ENGINE_TEXTS, translators)
+    problems += check_status_labels(loaded, locales_dir)
     return loaded, problems
+
+
+DESK_CATALOG = "LC_MESSAGES/desk.po"
+
+
+def read_messages(po: Path) -> dict[str, str]:
+    """A catalog's translated msgids (fuzzy and empty entries left out; a plural's forms both
+    map to their translation)."""
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=None)
+    messages: dict[str, str] = {}
+    for m in catalog:
+        if not m.id or m.fuzzy or not m.string:
+            continue
+        if isinstance(m.id, str) and isinstance(m.string, str):
+            messages[m.id] = m.string
+        elif isinstance(m.id, tuple | list) and isinstance(m.string, tuple | list):
+            messages[m.id[0]] = m.string[0]
+            messages[m.id[1]] = m.string[-1]
+    return messages
+
+
+def check_status_labels(loaded: list[tuple[Flow, str]], locales_dir: Path) -> list[Problem]:
+    """Status labels are staff-facing: translated in the desk's catalog (desk.po)."""
+    problems = []
+    for po in sorted(locales_dir.glob(f"*/{DESK_CATALOG}")):
+        lang = po.parent.parent.name
+        if lang == SOURCE_LANGUAGE:
+            continue
+        messages = read_messages(po)
+        for flow, file in loaded:
+            for status in flow.statuses:
+                if status.label not in messages:
+                    problems.append(
+                        Problem(
+                            file,
+                            f"status '{status.id}'",
+                            f"no {lang} translation for {status.label!r} in desk.po "
+                            "(run `wargabot locales update`)",
+                        )
+                    )
+    return problems
 
 
 def load_flowset(

@@ -1,8 +1,10 @@
 """The terminal chat: a citizen's conversation in a terminal, on embedded defaults (sessions in
-memory, photos in MEDIA_DIR, dossiers in the Maildir inbox). Edges only: the engine decides."""
+memory, photos in MEDIA_DIR, dossiers in the Maildir inbox and the desk's case store). Edges only:
+the engine decides."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import shlex
 import textwrap
@@ -43,6 +45,14 @@ class Inbox(Protocol):
     def write(self, dossier: Dossier) -> Path: ...
 
 
+class CaseStore(Protocol):
+    """The desk's case store (the case-store sink): the application becomes a case."""
+
+    async def deliver(self, dossier: Dossier, progress: object = None) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
@@ -56,8 +66,11 @@ class ConsoleChat:
         seed: str | None = None,
         clock: Callable[[], datetime] = now_utc,
         lang: str = "id",
+        casestore: CaseStore | None = None,
     ) -> None:
         self.flows, self.media, self.inbox, self.clock = flows, media, inbox, clock
+        self.casestore = casestore
+        self._loop = asyncio.Runner() if casestore is not None else None  # one loop: one pool
         self.session = new_session("console", "console", seed or secrets.token_hex(16))
         self.session.lang = lang
         self.delivered: list[Path] = []
@@ -68,7 +81,14 @@ class ConsoleChat:
         for action in turn.actions:
             if isinstance(action, SubmitDossier):
                 self.delivered.append(self.inbox.write(action.dossier))
+                if self.casestore is not None and self._loop is not None:
+                    self._loop.run(self.casestore.deliver(action.dossier))
         return list(turn.actions)
+
+    def close(self) -> None:
+        if self.casestore is not None and self._loop is not None:
+            self._loop.run(self.casestore.close())
+            self._loop.close()
 
     def event_for(self, line: str) -> Event | str:
         """The event a typed line stands for, or a local error message (nothing is sent)."""

@@ -1,5 +1,5 @@
-"""The `wargabot` command: chat, serve, worker, outbox, telegram, keys, flows, locales, bench.
-Parses arguments and wires parts together; the work itself lives in the modules it calls."""
+"""The `wargabot` command: chat, serve, worker, outbox, telegram, keys, db, desk, flows, locales,
+bench. Parses arguments and wires parts together; the work itself lives in the modules it calls."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.commands import db as db_command
+from bot.commands import desk as desk_command
 from bot.config import ConfigError, Settings, load_settings
 from bot.observe.logs import log_config, setup_logging
 
@@ -89,6 +91,8 @@ def parser() -> argparse.ArgumentParser:
     tsub.add_parser("poll", help="run the bot by long polling, for an office with no public URL")
 
     sub.add_parser("doctor", help="check the settings and every configured service; say how to fix")
+    db_command.add_parser(sub)
+    desk_command.add_parser(sub)
 
     keys = sub.add_parser("keys", help="the key that encrypts MEDIA_DIR: new, status, rotate")
     ksub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
@@ -116,6 +120,16 @@ def parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("WEB_WORKERS", "1")),
         help="server worker processes (default WEB_WORKERS, else 1)",
     )
+    desk = bsub.add_parser(
+        "desk", help="case list and NIK search p95 with 100,000 cases, SQLite and PostgreSQL"
+    )
+    desk.add_argument("--cases", type=int, default=100_000, help="cases (default 100000)")
+    desk.add_argument("--requests", type=int, default=200, help="per measure (default 200)")
+    desk.add_argument(
+        "--db",
+        default="sqlite,postgresql",
+        help="sqlite, postgresql (a throwaway server from Debian's binaries) or both (default)",
+    )
     return p
 
 
@@ -132,13 +146,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wargabot: bad setting: {exc}", file=sys.stderr)
         return 2
     # services log as LOG_FORMAT says (JSON lines by default); a terminal command, as text
-    service = args.command in ("serve", "worker") or getattr(args, "telegram_command", "") == "poll"
+    service = (
+        args.command in ("serve", "worker")
+        or getattr(args, "telegram_command", "") == "poll"
+        or (args.command == "desk" and not args.desk_command)
+    )
     setup_logging(settings.LOG_LEVEL, settings.LOG_FORMAT if service else "text")
     flows_dir = getattr(args, "flows", None) or settings.FLOWS_DIR
     locales_dir = getattr(args, "locales", None) or settings.LOCALES_DIR
 
     if args.command == "flows" and args.flows_command == "check":
         return _check(flows_dir, locales_dir)
+    if args.command == "db":
+        return db_command.run(args, settings)
     if args.command == "keys":
         return _keys(settings, args)
 
@@ -157,6 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "worker":
                 settings.check_channels()
                 _keyring(settings)
+                if settings.CASESTORE_ENABLED and (
+                    refused := db_command.refuse_if_behind(settings)
+                ):
+                    return refused
                 return asyncio.run(run_worker(settings))
             return asyncio.run(
                 outbox_command(settings, args.outbox_command, getattr(args, "id", None))
@@ -204,6 +228,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.bench_command == "desk":
+            from benchmarks.desk import run as run_desk
+
+            return run_desk(flows, args.cases, args.requests, args.db.split(","))
         if args.bench_command == "media":
             from benchmarks.media import bench_media
 
@@ -218,6 +246,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         bench_engine(flows, args.seconds)
         return 0
+    if args.command == "desk":
+        return desk_command.run(
+            args, settings.model_copy(update={"LOCALES_DIR": locales_dir}), flows
+        )
     if args.command == "chat":
         from bot.channels.console import ConsoleChat, run
         from bot.delivery.sinks.maildir import MaildirSink
@@ -235,7 +267,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wargabot: bad setting: {exc}", file=sys.stderr)
             return 2
         inbox = MaildirSink(args.inbox or settings.INBOX_MAILDIR, media)
-        run(ConsoleChat(flows, media, inbox, lang=args.lang))
+        casestore = None
+        if settings.CASESTORE_ENABLED:
+            if refused := db_command.refuse_if_behind(settings):
+                return refused
+            from bot.delivery.sinks.casestore import CaseStoreSink
+
+            casestore = CaseStoreSink(settings.DATABASE_URL, flows)
+        chat = ConsoleChat(flows, media, inbox, lang=args.lang, casestore=casestore)
+        try:
+            run(chat)
+        finally:
+            chat.close()
         return 0
     return 2
 
@@ -248,6 +291,13 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     except ConfigError as exc:
         print(f"wargabot: bad setting: {exc}", file=sys.stderr)
         return 2
+    # its worker stores cases: the database must be at the migrations' head
+    if (
+        settings.CASESTORE_ENABLED
+        and settings.RUN_WORKER
+        and (refused := db_command.refuse_if_behind(settings))
+    ):
+        return refused
     if settings.WEB_WORKERS > 1:  # each process builds its own app; this one only watches them
         from bot.web.processes import serve
 

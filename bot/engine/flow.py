@@ -6,7 +6,14 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 FlowId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=60)]
@@ -121,6 +128,33 @@ class Service(_Strict):
     source: str | None = Field(default=None, description="Where the service standard comes from")
 
 
+class StatusSpec(_Strict):
+    """A case status at the office desk. `label` is staff-facing (the desk's catalog,
+    locales/*/LC_MESSAGES/desk.po); `message` is what the citizen is told when `tell` is on."""
+
+    id: Slug
+    label: Text = Field(description="The status as staff read it at the desk")
+    final: bool = Field(default=False, description="The case is closed in this status")
+    reason: bool = Field(default=False, description="Staff must give a reason (a rejection)")
+    tell: bool = Field(default=False, description="The citizen is told of this status")
+    message: Text | None = Field(default=None, description="What the citizen is told (with tell)")
+
+    @model_validator(mode="after")
+    def _message_needs_tell(self) -> StatusSpec:
+        if self.message is not None and not self.tell:
+            raise ValueError("a status `message` is only sent with `tell: true`")
+        return self
+
+
+DEFAULT_STATUSES = (
+    StatusSpec(id="received", label="Diterima"),
+    StatusSpec(id="in_review", label="Sedang diperiksa"),
+    StatusSpec(id="needs_documents", label="Menunggu dokumen"),
+    StatusSpec(id="done", label="Selesai", final=True),
+    StatusSpec(id="rejected", label="Ditolak", final=True, reason=True),
+)
+
+
 class Flow(_Strict):
     id: FlowId
     version: int = Field(ge=1)
@@ -128,6 +162,28 @@ class Flow(_Strict):
     office: Office
     service: Service
     steps: tuple[Step, ...] = Field(min_length=1)
+    statuses: tuple[StatusSpec, ...] = Field(
+        default=DEFAULT_STATUSES,
+        min_length=1,
+        description="Case statuses at the desk, the first is a new case's; default: received, "
+        "in review, needs documents, done, rejected",
+    )
+
+    @field_validator("statuses")
+    @classmethod
+    def _statuses(cls, statuses: tuple[StatusSpec, ...]) -> tuple[StatusSpec, ...]:
+        ids = [st.id for st in statuses]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"the status id(s) {twice} are used twice")
+        if statuses[0].final:
+            raise ValueError("the first status (a new case's) cannot be final")
+        if not any(st.final for st in statuses):
+            raise ValueError("at least one status must be final (it closes the case)")
+        return statuses
+
+    def status(self, status_id: str) -> StatusSpec | None:
+        return next((st for st in self.statuses if st.id == status_id), None)
 
     @cached_property
     def index(self) -> dict[str, Step]:
@@ -176,4 +232,6 @@ class Flow(_Strict):
                 if value:
                     out.append((f"step '{s.id}' {name}", value))
             out += [(f"step '{s.id}' option '{o.value}'", o.label) for o in s.options]
+        # status labels are staff-facing (the desk's catalog); only what the citizen is told here
+        out += [(f"status '{st.id}' message", st.message) for st in self.statuses if st.message]
         return out

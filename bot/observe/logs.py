@@ -29,6 +29,11 @@ QUIET = (
     "multipart",
     "python_multipart",
     "PIL",
+    # the desk's database: SQLAlchemy logs every statement with its parameters (names, NIKs)
+    # at INFO when its logger is on, aiosqlite at DEBUG
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
 )
 
 # --- masking ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.delivery.notify import Notifier, Sender
 from bot.delivery.queue import DossierOutbox
 from bot.delivery.sinks import build_sinks
+from bot.delivery.sinks.casestore import CaseStoreSink
 from bot.delivery.worker import Policy, Worker
 from bot.media.store import MediaStore
 from bot.runtime import Runtime
@@ -46,6 +47,9 @@ class Services:
         for channel in (self.telegram, self.whatsapp):
             if channel is not None:
                 await channel.close()
+        for sink in self.worker.sinks:
+            if isinstance(sink, CaseStoreSink):
+                await sink.close()
         await self.store.redis.aclose()
 
 
@@ -84,7 +88,7 @@ def build(settings: Settings) -> Services:
             settings.TWILIO_DELETE_MEDIA,
         )
     channels: dict[str, Sender] = {c.name: c for c in (telegram, whatsapp) if c is not None}
-    sinks = build_sinks(settings, media, telegram.bot if telegram else None)
+    sinks = build_sinks(settings, media, telegram.bot if telegram else None, flows)
     worker = Worker(
         outbox, sinks, settings.worker_name, policy_of(settings), Notifier(flows, channels)
     )

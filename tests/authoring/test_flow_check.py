@@ -100,6 +100,8 @@ CASES = {
     "unknown_top_level_field": ("colour", "Extra inputs are not permitted"),
     "unknown_step_field": ("step 'nama' hint", "Extra inputs are not permitted"),
     "reserved_id": ("step 'submitted'", "'submitted' is reserved for the engine"),
+    "status_twice": ("statuses", "the status id(s) ['received'] are used twice"),
+    "first_status_final": ("statuses", "the first status (a new case's) cannot be final"),
 }
 
 

@@ -32,6 +32,7 @@ from bot.commands.doctor import (
 )
 from bot.commands.main import main
 from bot.config import load_settings
+from tests.kit.database import migrated_sqlite
 from tests.kit.fake_telegram import FakeTelegram
 from tests.kit.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_NUMBER, FakeTwilio
 from tests.kit.ports import free_port
@@ -58,6 +59,7 @@ def only(results: list[Result], name: str) -> Result:
 
 def base_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {"MEDIA_DIR": str(tmp / "media"), "INBOX_MAILDIR": str(tmp / "inbox")}
+    env["DATABASE_URL"] = migrated_sqlite(tmp)
     return env | extra
 
 
@@ -461,7 +463,24 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
     monkeypatch.setenv("INBOX_MAILDIR", str(tmp_path / "inbox"))
+    monkeypatch.setenv("DATABASE_URL", migrated_sqlite(tmp_path))
     return tmp_path
+
+
+async def test_the_database_is_checked_answering_and_current(tmp_path: Path) -> None:
+    results = await diagnose(base_env(tmp_path))
+    db = next(r for r in results if r.name == "database")
+    assert db.status == "ok" and "schema current" in db.detail
+    old = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    db = next(
+        r for r in await diagnose(base_env(tmp_path, DATABASE_URL=old)) if r.name == "database"
+    )
+    assert db.status == "fail" and db.fix == "run `wargabot db upgrade`"
+    down = f"postgresql+asyncpg://wargabot:s3cr3t-pass@127.0.0.1:{free_port()}/wargabot"
+    results = await diagnose(base_env(tmp_path, DATABASE_URL=down))
+    db = next(r for r in results if r.name == "database")
+    assert db.status == "fail" and "cannot connect (connection refused)" in db.detail
+    assert "s3cr3t-pass" not in db.detail + db.fix and "***" in db.detail
 
 
 def test_exit_code_0_with_warnings_only(

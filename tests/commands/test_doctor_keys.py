@@ -14,6 +14,7 @@ from bot.commands.main import main
 from bot.config import Settings, load_settings
 from bot.media.keyring import Keyring, encode_key, key_id
 from bot.media.store import MediaStore
+from tests.kit.database import migrated_sqlite
 
 KEY, OLD = bytes(range(32)), bytes(range(50, 82))
 
@@ -131,6 +132,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
     monkeypatch.setenv("INBOX_MAILDIR", str(tmp_path / "inbox"))
+    monkeypatch.setenv("DATABASE_URL", migrated_sqlite(tmp_path))  # the doctor checks it too
     return tmp_path
 
 

@@ -24,7 +24,7 @@ from tests.container.podman import (
     inspect,
     say,
 )
-from tests.container.stack import PROJECT, Stack, published_port
+from tests.container.stack import LONG_RUNNING, PROJECT, Stack, published_port
 from tests.kit import photo_factory as pf
 from tests.kit.citizens import GOWA
 from tests.kit.fake_telegram import FakeTelegram, contact_update, photo_update, text_update
@@ -92,6 +92,7 @@ def running(image: str) -> Iterator[Running]:
     fake_port = free_port()
     env = {
         "PORT": str(free_port()),
+        "DESK_PORT": str(free_port()),
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         # podman names the host, as the containers see it, host.containers.internal
@@ -156,9 +157,10 @@ class ContainerChat:
 
 
 def ready(running: Running) -> None:
-    """Redis and web healthy, and web reaching Redis (/readyz)."""
-    for service in ("redis", "web"):
-        running.stack.wait_healthy(service)
+    """Every service with a health check healthy, and web reaching Redis (/readyz)."""
+    for service in LONG_RUNNING:
+        if service.health != "none":
+            running.stack.wait_healthy(service.name)
     wait_until(
         "/readyz",
         lambda: httpx.get(f"{running.url}/readyz", timeout=2).status_code == 200,
@@ -166,6 +168,7 @@ def ready(running: Running) -> None:
 
 
 def restart(running: Running, *services: str) -> None:
+    """`podman-compose restart`, then ready again."""
     running.stack.compose("restart", *services)
     ready(running)
 

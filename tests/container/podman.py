@@ -28,6 +28,7 @@ BOOKWORM = "localhost/wargabot-standin/bookworm:minbase"
 STANDINS = {
     "docker.io/library/python:3.11-slim": "python.Containerfile",
     "docker.io/library/redis:7": "redis.Containerfile",
+    "docker.io/library/postgres:16": "postgres.Containerfile",
 }
 LABEL = "org.wargabot.standin"  # on each stand-in: a digest of what it was built from
 IMAGE = "wargabot:latest"  # compose.yaml's image
@@ -147,7 +148,7 @@ def _digest(*parts: str | Path) -> str:
 
 
 def ensure_base_images() -> None:
-    """python:3.11-slim and redis:7 built from Debian bookworm's packages: `debootstrap
+    """python:3.11-slim, redis:7 and postgres:16 built from Debian bookworm's packages: `debootstrap
     --variant=minbase`, then the Containerfiles in standins/. Kept between runs; rebuilt when
     what they are built from changes."""
     bootstrap = _digest("bookworm", "minbase", MIRROR)

@@ -92,8 +92,9 @@ def test_a_healthcheck_that_asks_the_wrong_port_fails(image: str, tmp_path: Path
     bad = build_image(broken_tag, tmp_path / "Dockerfile")
     names = {"good": "wargabot-test-good", "broken": "wargabot-test-broken"}
     try:
-        for which, img in (("good", image), ("broken", bad)):
-            podman("run", "--detach", f"--name={names[which]}", img)
+        for which, img in (("good", image), ("broken", bad)):  # serve needs its tables
+            serve = "wargabot db upgrade >/dev/null && exec wargabot serve"
+            podman("run", "--detach", f"--name={names[which]}", img, "sh", "-c", serve)
         say(f"image as built: {wait_healthy(names['good'], timeout=30)}")
         with pytest.raises(AssertionError) as failed:
             wait_healthy(names["broken"], timeout=10)

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.container.conftest import CHAT, KK, NIK, PHONE, Running, wait_until
+from tests.container.conftest import CHAT, KK, NIK, PHONE, Running, ready, wait_until
 from tests.container.podman import (
     IMAGE,
     ROOT,
@@ -31,25 +31,42 @@ from tests.container.podman import (
     say,
 )
 from tests.container.stack import (
+    LONG_RUNNING,
     PROJECT,
     SERVICES,
+    UP_IN_ORDER,
     Service,
     compose_file,
     published_port,
+    wait_until_exited,
 )
 
 pytestmark = pytest.mark.container
 DOCS = (ROOT / "docs" / "operations.md").read_text()
+PG = ("--username=wargabot", "--dbname=wargabot")  # compose.yaml's POSTGRES_USER and _DB
 BY_NAME = {s.name: s for s in SERVICES}
 
 
 def test_every_service_in_compose_yaml_has_its_checks() -> None:
     assert set(compose_file()["services"]) == set(BY_NAME), "add the service to stack.SERVICES"
+    for step in UP_IN_ORDER:  # the test starts the stack as the docs tell podman users to
+        assert (
+            f"podman-compose {' '.join(step)}\n" in DOCS
+            or f"podman-compose {' '.join(step)} " in DOCS
+        ), step
+    started = {name for step in UP_IN_ORDER for name in step if name in BY_NAME}
+    assert started == set(BY_NAME), "a service the documented steps never start"
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.name)
 def test_the_service_runs_and_passes_its_health_check(running: Running, service: Service) -> None:
-    container = inspect("container", running.stack.container(service.name))
+    name = running.stack.container(service.name)
+    if service.once:
+        state = wait_until_exited(name)
+        assert state["ExitCode"] == 0, podman("logs", name).stderr[-2000:]
+        say(f"{service.name}: ran once and exited 0: {podman('logs', name).stdout.strip()}")
+        return
+    container = inspect("container", name)
     assert container is not None and container["State"]["Running"], service.name
     assert container["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
     own = (container["Config"].get("Healthcheck") or {}).get("Test")
@@ -68,7 +85,7 @@ def test_the_service_runs_and_passes_its_health_check(running: Running, service:
     say(f"{service.name}: `podman healthcheck run` says {answer}: {' '.join(own[1:])[:70]}")
 
 
-@pytest.mark.parametrize("service", [s for s in SERVICES if s.user], ids=lambda s: s.name)
+@pytest.mark.parametrize("service", [s for s in LONG_RUNNING if s.user], ids=lambda s: s.name)
 def test_the_apps_processes_run_unprivileged_under_an_init(
     running: Running, service: Service
 ) -> None:
@@ -86,7 +103,7 @@ def test_the_apps_processes_run_unprivileged_under_an_init(
     say(f"PID 1: {init.strip()}")
 
 
-@pytest.mark.parametrize("service", [s for s in SERVICES if s.user], ids=lambda s: s.name)
+@pytest.mark.parametrize("service", [s for s in LONG_RUNNING if s.user], ids=lambda s: s.name)
 def test_a_stop_right_after_start_is_prompt(running: Running, service: Service) -> None:
     """SIGTERM while the app is still starting (before Python has set its handler) must stop
     it, not wait out the grace period: a PID 1 ignores signals it has no handler for."""
@@ -121,11 +138,10 @@ def _answers(url: str) -> bool:
     return True
 
 
-def test_compose_ps_shows_redis_and_web_healthy(running: Running) -> None:
-    for name in ("redis", "web"):
-        running.stack.wait_healthy(name)
+def test_compose_ps_shows_every_health_check_healthy(running: Running) -> None:
+    ready(running)
     listing = running.stack.compose("ps")
-    for service in SERVICES:
+    for service in LONG_RUNNING:
         (line,) = [
             x for x in listing.splitlines() if x.endswith(running.stack.container(service.name))
         ]
@@ -286,19 +302,36 @@ def restore_commands() -> dict[str, list[str]]:
     return {volume: shlex.split(command.replace("\\\n", " ")) for volume, command in found}
 
 
+def psql(running: Running, query: str) -> str:
+    postgres = running.stack.container("postgres")
+    return podman("exec", postgres, "psql", *PG, "-tAc", query).stdout.strip()
+
+
+def db_backup(running: Running) -> bytes:
+    """pg_dump as docs/operations.md runs it (podman exec for docker compose exec -T)."""
+    assert "exec -T postgres pg_dump --username=wargabot --format=custom --dbname=wargabot" in DOCS
+    postgres = running.stack.container("postgres")
+    return output("exec", postgres, "pg_dump", *PG, "--format=custom")
+
+
 def test_a_restore_from_the_backups_brings_the_data_back(
     running: Running, application: str
 ) -> None:
-    """docs/operations.md's restore: the stack down with its volumes kept, the Redis snapshot
-    and the var archive put back, the stack up again with what it had when they were made."""
+    """docs/operations.md's restore: the stack down with its volumes kept, the Redis snapshot,
+    the var archive and the database dump put back, the stack up again with what it had when
+    they were made."""
     redis = running.stack.container("redis")
     known = f"wb:{{telegram:{CHAT}}}:known"
-    dump, archive = redis_backup(redis), var_backup()
-    # lost after the backups: a Redis key and the dossier in the Maildir
+    case = f"SELECT count(*) FROM cases WHERE reference = '{application}'"
+    assert psql(running, case) == "1", "the dossier made no case in the desk's database"
+    dump, archive, db = redis_backup(redis), var_backup(), db_backup(running)
+    # lost after the backups: a Redis key, the dossier in the Maildir, the case
     podman("exec", redis, "redis-cli", "DEL", known)
     worker = running.stack.container("worker")
     podman("exec", worker, "find", "/app/var/inbox/new", "-type", "f", "-delete")
     assert inbox(var_backup()) == []
+    psql(running, "TRUNCATE cases CASCADE")
+    assert psql(running, case) == "0"
     running.stack.compose("down")
     restores = restore_commands()
     assert set(restores) == {f"{PROJECT}_redis-data", f"{PROJECT}_var"}, restores
@@ -314,12 +347,19 @@ def test_a_restore_from_the_backups_brings_the_data_back(
             *restores[volume],
             stdin=data,
         )
-    running.stack.compose("up", "-d")
-    running.stack.wait_healthy("redis")
+    assert "docker compose up -d postgres" in DOCS
+    running.stack.compose("up", "-d", "postgres")
+    running.stack.wait_healthy("postgres")
+    restore = "pg_restore --username=wargabot --dbname=wargabot --clean --if-exists"
+    assert f"exec -T postgres {restore}" in DOCS
+    output("exec", "-i", running.stack.container("postgres"), *restore.split(), stdin=db)
+    running.stack.up()
     assert podman("exec", redis, "redis-cli", "EXISTS", known).stdout.strip() == "1"
     mails = inbox(var_backup())
     assert len(mails) == 1 and mails[0].uid == 999, mails
-    say(f"after the restore: {known} and inbox/new/{mails[0].name[12:36]}... are back")
+    assert psql(running, case) == "1"
+    say(f"after the restore: {known}, inbox/new/{mails[0].name[12:36]}... and case")
+    say(f"{application} are back (database dump: {len(db)} bytes)")
 
 
 def test_down_removes_containers_volumes_and_network(running: Running) -> None:

@@ -34,6 +34,7 @@ from redis.asyncio import Redis
 
 from bot.delivery.queue import DossierOutbox
 from bot.media.store import MediaStore
+from tests.kit.database import migrated_sqlite
 from tests.kit.outbox import make_dossier
 from tests.kit.ports import free_port
 
@@ -94,6 +95,7 @@ async def run(
         "OUTBOX_RETRY_MAX_SECONDS": "2",
         "OUTBOX_CLAIM_IDLE_SECONDS": "1.5",
         "OUTBOX_CONCURRENCY": "4",
+        "DATABASE_URL": migrated_sqlite(tmp),  # the case store: every dossier a case, once
     }
     worker = Proc([sys.executable, "-m", "bot", "worker"], env, tmp / "worker.log")
     redis_proc.start()
@@ -149,10 +151,13 @@ async def run(
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         emails.setdefault(str(msg["X-Wargabot-Reference"]), []).append(str(msg["Message-ID"]))
     maildir = Counter(p.name.split(".")[0] for p in (tmp / "inbox" / "new").glob("*"))
-    delivered = sum(1 for r in refs if r in emails and maildir[r] >= 1)
+    cases = await _cases(env["DATABASE_URL"])
+    delivered = sum(1 for r in refs if r in emails and maildir[r] >= 1 and cases[r] >= 1)
     lost = len(refs) - delivered
     # Filed twice: two Maildir messages, or two emails that do not share their Message-ID.
-    duplicated = sum(1 for r in refs if maildir[r] > 1 or len(set(emails.get(r, []))) > 1)
+    duplicated = sum(
+        1 for r in refs if maildir[r] > 1 or cases[r] > 1 or len(set(emails.get(r, []))) > 1
+    )
     resends = sum(len(ids) - 1 for ids in emails.values())
     print(
         f"dossiers {len(refs)}, worker kills {kills}, mail server bounces {bounces}, "
@@ -164,12 +169,28 @@ async def run(
         "the same Message-ID (a worker killed between the server's 250 and its own record of "
         "it: SMTP cannot tell the sender, RFC 1047)"
     )
+    print(f"cases stored {sum(cases.values())} (Maildir, email and the case store each count)")
     print(f"delivered {delivered} / lost {lost} / duplicated {duplicated}")
     if keep:
         print(f"kept {tmp}")
     else:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if (delivered, lost, duplicated) == (len(refs), 0, 0) else 1
+
+
+async def _cases(url: str) -> Counter[str]:
+    """Cases per reference in the case store (the database refuses a second one anyway)."""
+    from sqlalchemy import select
+
+    from bot.desk.db import make_engine
+    from bot.desk.models import Case
+
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return Counter((await conn.scalars(select(Case.reference))).all())
+    finally:
+        await engine.dispose()
 
 
 def main() -> None:

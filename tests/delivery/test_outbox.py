@@ -33,6 +33,7 @@ from bot.delivery.worker import Policy, Sink, Worker
 from bot.engine.flowset import FlowSet
 from bot.media.store import MediaStore
 from bot.observe import metrics
+from tests.kit.database import migrated_sqlite
 from tests.kit.fake_telegram import FakeTelegram
 from tests.kit.outbox import OfficeWebhook, SmtpServer, make_dossier, message_ids
 from tests.kit.redis_server import RedisServer
@@ -370,6 +371,7 @@ async def test_a_worker_killed_mid_delivery_delivers_once_after_restart(
         "REDIS_URL": redis_url,
         "MEDIA_DIR": str(tmp_path / "media"),
         "INBOX_MAILDIR": str(tmp_path / "inbox"),
+        "DATABASE_URL": migrated_sqlite(tmp_path),
         "SMTP_URL": smtp.url,
         "INBOX_EMAIL_TO": "kis@dinsos.example",
         "OUTBOX_CLAIM_IDLE_SECONDS": "1",

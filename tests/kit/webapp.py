@@ -13,6 +13,7 @@ import httpx
 from bot.config import load_settings
 from bot.web.app import create_app
 from bot.web.services import Services
+from tests.kit.database import migrated_sqlite
 from tests.kit.fake_telegram import FakeTelegram
 from tests.kit.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
@@ -38,6 +39,7 @@ def env_for(tmp: Path, redis_url: str, **extra: str) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "MEDIA_DIR": str(tmp / "media"),
         "INBOX_MAILDIR": str(tmp / "inbox"),
+        "DATABASE_URL": migrated_sqlite(tmp),  # the case store is on by default
         "PUBLIC_BASE_URL": PUBLIC,
         "TELEGRAM_RATE_PER_SECOND": "10000",
         "TELEGRAM_CHAT_INTERVAL": "0",

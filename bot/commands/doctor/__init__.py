@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TextIO
 from urllib.parse import urlparse
 
+from bot.commands.doctor.database import check_database
 from bot.commands.doctor.inbox import check_folders, check_smtp, check_webhook_sink
 from bot.commands.doctor.keys import check_encryption
 from bot.commands.doctor.result import Result, mask_url
@@ -19,6 +20,7 @@ from bot.config import Settings, parse_smtp_url
 
 __all__ = [
     "Result",
+    "check_database",
     "check_encryption",
     "check_folders",
     "check_redis",
@@ -50,6 +52,7 @@ CHECKS: tuple[tuple[str, Check, tuple[str, ...]], ...] = (
     ("folders", check_folders, ("MEDIA_DIR", "INBOX_MAILDIR", "INBOX_MAILDIR_ENABLED")),
     ("encryption", check_encryption, ("MEDIA_DIR", "DATA_KEY", "DATA_KEY_FILE", "DATA_OLD_KEYS")),
     ("inbox webhook", check_webhook_sink, ("INBOX_WEBHOOK_URL",)),
+    ("database", check_database, ("DATABASE_URL", "CASESTORE_ENABLED")),
 )
 
 
@@ -69,6 +72,7 @@ def _secrets(s: Settings) -> list[str]:
     if s.SMTP_URL is not None:
         found.append(parse_smtp_url(s.SMTP_URL.get_secret_value()).password or "")
     found.append(urlparse(s.REDIS_URL).password or "")
+    found.append(urlparse(s.DATABASE_URL).password or "")
     return sorted((x for x in found if len(x) >= 4), key=len, reverse=True)
 
 

@@ -1,20 +1,27 @@
-"""The office inbox sinks the settings switch on: Maildir, email, staff Telegram chat, webhook."""
+"""The office inbox sinks the settings switch on: Maildir, email, staff Telegram chat, webhook,
+and the case store (the desk's database)."""
 
 from __future__ import annotations
 
 from telegram import Bot
 
 from bot.config import Settings, parse_smtp_url
+from bot.delivery.sinks.casestore import CaseStoreSink
 from bot.delivery.sinks.maildir import MaildirSink
 from bot.delivery.sinks.smtp import SmtpSink
 from bot.delivery.sinks.telegram_staff import TelegramStaffSink
 from bot.delivery.sinks.webhook import WebhookSink
 from bot.delivery.worker import Sink
+from bot.engine.flowset import FlowSet
 from bot.media.store import MediaStore
 
 
-def build_sinks(settings: Settings, media: MediaStore, bot: Bot | None) -> list[Sink]:
+def build_sinks(
+    settings: Settings, media: MediaStore, bot: Bot | None, flows: FlowSet
+) -> list[Sink]:
     sinks: list[Sink] = []
+    if settings.CASESTORE_ENABLED:
+        sinks.append(CaseStoreSink(settings.DATABASE_URL, flows))
     if settings.INBOX_MAILDIR_ENABLED:
         sinks.append(MaildirSink(settings.INBOX_MAILDIR, media))
     if settings.SMTP_URL is not None:

@@ -1,0 +1,30 @@
+"""The case-store sink: every delivered dossier becomes a case in the desk's database
+(DATABASE_URL), idempotent by reference like the other sinks: a repeated delivery, or one
+another worker made a moment ago, stores nothing twice."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.desk.db import make_engine, make_sessions
+from bot.desk.intake import store_dossier
+from bot.engine.flowset import FlowSet
+from bot.engine.model import Dossier
+
+log = logging.getLogger("wargabot.casestore")
+
+
+class CaseStoreSink:
+    name = "casestore"
+
+    def __init__(self, database_url: str, flows: FlowSet) -> None:
+        self.engine = make_engine(database_url)
+        self.sessions = make_sessions(self.engine)
+        self.flows = flows
+
+    async def deliver(self, dossier: Dossier, progress: object = None) -> None:
+        if await store_dossier(self.sessions, self.flows, dossier):
+            log.info("case %s stored", dossier.reference, extra={"dossier": dossier.reference})
+
+    async def close(self) -> None:
+        await self.engine.dispose()
