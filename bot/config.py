@@ -1,5 +1,7 @@
-"""Settings from the environment and a .env file: the only module that reads os.environ.
-Every setting has an embedded default, so `wargabot chat` and `wargabot serve` start with none."""
+"""Settings from the environment and a .env file: every setting the office configures is read
+here, each with an embedded default, so `wargabot chat` and `wargabot serve` start with none.
+(Process plumbing is not a setting: the web processes pass PROMETHEUS_MULTIPROC_DIR and
+RUN_WORKER to their children through the environment.)"""
 
 from __future__ import annotations
 
