@@ -1,6 +1,7 @@
 """The desk's tables (SQLAlchemy 2): cases with their documents, files and timeline, staff
-accounts, their web sessions, the audit log and the offices' DTSEN lists. Declarations only; queries live in the
-repositories (cases.py, accounts.py, websessions.py, audit.py), changes in migrations/."""
+accounts, their web sessions, the audit log and the offices' DTSEN lists. Declarations only;
+queries live in the repositories (cases.py, accounts.py, websessions.py, audit.py, dtsen/),
+changes in migrations/."""
 
 from __future__ import annotations
 
