@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.commands import db as db_command
 from bot.commands import desk as desk_command
 from bot.commands import dtsen as dtsen_command
+from bot.commands import retention as retention_command
 from bot.config import ConfigError, Settings, load_settings
 from bot.observe.logs import log_config, setup_logging
 
@@ -96,6 +97,7 @@ def parser() -> argparse.ArgumentParser:
     db_command.add_parser(sub)
     desk_command.add_parser(sub)
     dtsen_command.add_parser(sub)
+    retention_command.add_parsers(sub)
 
     keys = sub.add_parser("keys", help="the key that encrypts MEDIA_DIR: new, status, rotate")
     ksub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
@@ -164,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return db_command.run(args, settings)
     if args.command == "keys":
         return _keys(settings, args)
+    if args.command == "inbox":
+        return retention_command.inbox(args, settings)
 
     from bot.authoring.loader import FlowError, load_flowset
 
@@ -251,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "dtsen":
         return dtsen_command.run(args, settings, flows)
+    if args.command == "retention":
+        return retention_command.run(args, settings, flows)
     if args.command == "desk":
         return desk_command.run(
             args, settings.model_copy(update={"LOCALES_DIR": locales_dir}), flows

@@ -106,6 +106,21 @@ class MediaStore:
         path = self.path(ref)
         return self.keyring.open(path.read_bytes(), self._name(path))
 
+    def remove(self, ref: MediaRef | str) -> bool:
+        """Delete a stored file for good (retention, a citizen's request); False when it was not
+        there. The folder is synced, so the deletion survives a power cut."""
+        path = self.path(ref)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        dirfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dirfd)
+        finally:
+            os.close(dirfd)
+        return True
+
     # --- the whole folder: census and rotation ---------------------------------------------------
     def names(self) -> Iterator[str]:
         """Every stored file, by name; temporary files of writes under way are left out."""
