@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 BIN     = $(VENV)/bin
 
-.PHONY: run test lint format bench goldens clean redis-server test-servers db desk serve worker fault-test lock
+.PHONY: run test lint format bench bench-dtsen goldens clean redis-server test-servers db desk serve worker fault-test lock
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,9 @@ fault-test: $(VENV)/.installed redis-server ## 200 dossiers, worker SIGKILLed 10
 
 bench: $(VENV)/.installed ## engine steps per second for a text answer
 	$(BIN)/wargabot bench engine
+
+bench-dtsen: $(VENV)/.installed ## import a 1,000,000-row DTSEN list: CSV and XLSX, SQLite and PostgreSQL
+	$(BIN)/wargabot bench dtsen
 
 goldens: $(VENV)/.installed ## rewrite the golden transcripts from the current engine
 	$(BIN)/pytest tests/engine/test_transcripts.py --update-goldens

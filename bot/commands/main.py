@@ -135,6 +135,12 @@ def parser() -> argparse.ArgumentParser:
         default="sqlite,postgresql",
         help="sqlite, postgresql (a throwaway server from Debian's binaries) or both (default)",
     )
+    dt = bsub.add_parser(
+        "dtsen", help="import a DTSEN list of 1,000,000 rows, CSV and XLSX, SQLite and PostgreSQL"
+    )
+    dt.add_argument("--rows", type=int, default=1_000_000, help="rows (default 1000000)")
+    dt.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both")
+    dt.add_argument("--format", default="csv,xlsx", help="csv, xlsx or both (default)")
     return p
 
 
@@ -235,6 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.bench_command == "dtsen":
+            from benchmarks.dtsen import run as run_dtsen
+
+            return run_dtsen(args.rows, args.db.split(","), args.format.split(","))
         if args.bench_command == "desk":
             from benchmarks.desk import run as run_desk
 
