@@ -36,16 +36,10 @@ async def sqlite_cache(db: AsyncSession, kib: int) -> None:
 
 async def _copy(conn: AsyncConnection, list_id: int, batches: Batches) -> None:
     raw = await conn.get_raw_connection()
-    pg = raw.driver_connection  # asyncpg's connection, inside the session's transaction
-
-    async def records() -> AsyncIterator[tuple[Any, ...]]:
-        async for batch in batches:
-            for entry in batch:
-                yield (list_id, *entry)
-
-    await pg.copy_records_to_table(  # type: ignore[union-attr]
-        "dtsen_entries", records=records(), columns=ENTRY_COLUMNS
-    )
+    pg: Any = raw.driver_connection  # asyncpg's connection, inside the session's transaction
+    async for batch in batches:  # one COPY per batch: no per-row await
+        records = [(list_id, *entry) for entry in batch]
+        await pg.copy_records_to_table("dtsen_entries", records=records, columns=ENTRY_COLUMNS)
 
 
 async def _inserts(conn: AsyncConnection, list_id: int, batches: Batches) -> None:
