@@ -50,6 +50,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     dsub.add_parser("status", help="each office's list in force: its date, size, who imported it")
 
 
+def add_bench_parser(bsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dt = bsub.add_parser(
+        "dtsen", help="import a DTSEN list of 1,000,000 rows, CSV and XLSX, SQLite and PostgreSQL"
+    )
+    dt.add_argument("--rows", type=int, default=1_000_000, help="rows (default 1000000)")
+    dt.add_argument("--db", default="sqlite,postgresql", help="sqlite, postgresql or both")
+    dt.add_argument("--format", default="csv,xlsx", help="csv, xlsx or both (default)")
+
+
 def run(args: argparse.Namespace, settings: Settings, flows: FlowSet) -> int:
     from bot.commands.db import refuse_if_behind
     from bot.desk.dtsen.columns import parse_mapping

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.desk.dtsen.columns import Columns
-from bot.engine.answers import PROVINCES, nik_birth_date
+from bot.engine.understanding.identity import PROVINCES, nik_birth_date
 
 ROWS_SHOWN = 50  # row numbers kept per problem for the report; the count has them all
 _PROVINCES = frozenset(f"{p:02d}" for p in PROVINCES)
