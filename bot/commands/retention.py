@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, settings: Settings, flows: FlowSet) -> int:
     print("retention: " + ", ".join(f"{o} {d} days" for o, d in days.items()))
     verb = "would delete" if args.dry_run else "deleted"
     for p in done:
-        shared = f" ({p.shared} kept: another case holds them)" if p.shared else ""
+        shared = f" ({p.shared} kept: in use elsewhere)" if p.shared else ""
         answers = ", answers" if p.answers else ""
         print(f"  {p.reference}  {p.office_id}  closed {p.closed_at:%Y-%m-%d}: "
               f"{verb} {p.files} files{answers}, record{shared}")  # fmt: skip

@@ -25,6 +25,9 @@ log = logging.getLogger("wargabot.retention")
 
 # Free texts a timeline event may carry (staff notes, reasons): personal data, deleted too.
 EVENT_TEXTS = ("text", "reason")
+# A stored file received again this recently (the same photo in a conversation under way or a
+# dossier not yet delivered, which hold no case yet) is kept: see MediaStore.put.
+RECEIVED_AGAIN = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,13 @@ async def _held_elsewhere(db: AsyncSession, case: Case, keys: set[str]) -> set[s
     return {k for k in await db.scalars(query) if k is not None}
 
 
+def _received_since(media: MediaStore, key: str, since: datetime) -> bool:
+    try:
+        return media.path(key).stat().st_mtime >= since.timestamp()
+    except FileNotFoundError:
+        return False
+
+
 def _scrub(case: Case, events: list[CaseEvent], now: datetime) -> None:
     case.answers = None
     case.name = case.name_norm = case.nik = case.kk = case.phone = None
@@ -107,6 +117,7 @@ async def purge(
         for case in cases:
             keys = {f.media_key for f in _files(case) if f.media_key}
             kept = await _held_elsewhere(db, case, keys)
+            kept |= {k for k in keys - kept if _received_since(media, k, now - RECEIVED_AGAIN)}
             record = f"dossiers/{case.reference}.json"
             item = Purged(case.reference, case.office_id, case.closed_at or now,
                           len(keys - kept), len(kept), case.answers is not None)  # fmt: skip
@@ -124,7 +135,7 @@ async def purge(
                 username="retention",
                 case_reference=case.reference,
                 detail=f"closed {item.closed_at:%Y-%m-%d}: {item.files} files, answers, record"
-                + (f" ({item.shared} files kept: another case holds them)" if kept else ""),
+                + (f" ({item.shared} files kept: in use elsewhere)" if kept else ""),
                 at=now,
             )
             await db.commit()

@@ -88,6 +88,8 @@ class MediaStore:
             kept = False  # not there yet, or damaged: written anew from the bytes in hand
         if not kept:
             self.write(key, data)
+        else:  # received again: its time says so (retention keeps what is in use)
+            os.utime(self._locate(key))
         return MediaRef(key=key, mime=mime, sha256=digest, size=len(data))
 
     def write(self, key: str, data: bytes) -> Path:

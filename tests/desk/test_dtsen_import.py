@@ -129,6 +129,15 @@ async def test_an_xlsx_with_numbers_for_niks_after_a_sheet_of_notes(
     assert kept[3].desil == 7 and kept[4].kecamatan is None
 
 
+async def test_excels_unicode_text_export_is_read(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """Excel's "Unicode Text" is UTF-16, tab-separated."""
+    path = lists.write_csv(tmp_path / "dtsen.txt", good(7), delimiter="\t", encoding="utf-16")
+    made, _ = await run(sessions, path)
+    assert made.entries == 7 and made.report["columns"]["nik"] == "NIK"
+
+
 async def test_headers_nobody_spells_that_way_need_the_mapping(
     sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:

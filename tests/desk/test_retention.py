@@ -6,6 +6,7 @@ kept; a dry run changes nothing; each deletion is audited; the worker's schedule
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -98,7 +99,7 @@ async def test_past_retention_loses_its_personal_data_and_keeps_a_stub(
         (shared_old, "retention", "dinsos_makassar"),
         (old, "retention", "dinsos_makassar"),
     ]
-    assert "1 files kept: another case holds them" in (audits[0].detail or "")
+    assert "1 files kept: in use elsewhere" in (audits[0].detail or "")
 
     for ref in (recent, still_open):  # 364 days, and open: untouched
         case = await load(sessions, ref)
@@ -106,6 +107,21 @@ async def test_past_retention_loses_its_personal_data_and_keeps_a_stub(
         assert media.path(key[ref]).exists() and media.path(f"dossiers/{ref}.json").exists()
     assert media.path(key[shared_old]).exists()  # the open case still holds that photo
     assert await purge(sessions, flows, media, NOW) == []  # done once
+
+
+async def test_a_photo_received_again_lately_is_kept(
+    sessions: async_sessionmaker[AsyncSession], flows: FlowSet, media: MediaStore
+) -> None:
+    """The same photo sent again in a conversation (no case yet) must outlive the old case."""
+    old = await closed(sessions, flows, media, 400, seed=31)
+    key = (await load(sessions, old)).documents[0].files[0].media_key or ""
+    path = media.path(key)
+    os.utime(path, (0, 0))
+    assert dossiers.photo(media, 31).key == key and path.stat().st_mtime > 0  # put() touches it
+    os.utime(path, (NOW.timestamp() - 86400, NOW.timestamp() - 86400))  # a day before NOW
+    done = await purge(sessions, flows, media, NOW)
+    assert [(p.reference, p.files, p.shared) for p in done] == [(old, 0, 1)]
+    assert path.exists() and (await load(sessions, old)).answers is None
 
 
 async def test_the_worker_schedule_runs_the_job_until_stopped() -> None:

@@ -146,8 +146,11 @@ class _Counting(io.RawIOBase):
 
 
 def _encoding(sample: bytes) -> str:
-    """UTF-8 (with or without BOM) when the start of the file is UTF-8, else Windows-1252, as
-    Excel saves "CSV" on an Indonesian Windows."""
+    """UTF-16 after its byte-order mark (Excel's "Unicode text"), UTF-8 (with or without BOM)
+    when the start of the file is UTF-8, else Windows-1252, as Excel saves "CSV" on an
+    Indonesian Windows."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
