@@ -222,6 +222,9 @@ class Session:
     started_at: datetime | None = None
     updated_at: datetime | None = None
     clarify: list[str] = field(default_factory=list)  # the options of a "which did you mean?"
+    # Set by the runtime on a fresh session when this chat's previous one expired (after this
+    # many days): the engine says so in its next turn, then clears it.
+    expired_days: float | None = None
 
     def copy(self) -> Session:
         """A copy the engine may change (answers and pending are copied, values shared)."""
@@ -243,12 +246,15 @@ class Session:
             self.started_at,
             self.updated_at,
             self.clarify,
+            self.expired_days,
         )
 
     def to_json(self) -> str:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         if not d["clarify"]:
             del d["clarify"]  # written only while a "which did you mean?" waits for its answer
+        if d["expired_days"] is None:
+            del d["expired_days"]  # only between the runtime's finding and the engine's notice
         d["v"] = SESSION_VERSION
         for k in ("started_at", "updated_at"):
             d[k] = d[k].isoformat() if d[k] is not None else None
@@ -269,5 +275,9 @@ class Session:
 
 @dataclass(frozen=True, slots=True)
 class Turn:
+    """One step's outcome. `keep` False: nothing of this conversation may be stored (the citizen
+    declined consent), not even that it happened."""
+
     session: Session
     actions: tuple[Action, ...]
+    keep: bool = True

@@ -66,6 +66,7 @@ def test_copy_keeps_every_field() -> None:
         "started_at": NOW,
         "updated_at": NOW,
         "clarify": ["ya", "tidak"],
+        "expired_days": 7.0,
     }
     assert set(values) == {f.name for f in dataclasses.fields(Session)}, "a field is new"
     original = Session(**values)
