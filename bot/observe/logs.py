@@ -34,6 +34,8 @@ QUIET = (
     "sqlalchemy",
     "aiosqlite",
     "asyncpg",
+    # Alembic names each plugin it sets up, at every command that checks the schema: noise
+    "alembic.runtime.plugins",
 )
 
 # --- masking ------------------------------------------------------------------------------------

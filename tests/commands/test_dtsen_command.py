@@ -27,6 +27,7 @@ def test_import_reports_the_problems_and_status_shows_the_list(tmp_path: Path) -
     assert "skipped                       1   rows 302" in out
     assert "7306011313130001" not in out + res.stderr  # counts and rows, never a value
     status = wargabot(tmp_path, "dtsen", "status", DATABASE_URL=url)
+    assert "alembic" not in status.stderr and "alembic" not in res.stderr  # no set-up chatter
     assert "dinsos_gowa          list of 2026-10-01: 300 entries" in status.stdout
     assert "dinsos_makassar      no list yet" in status.stdout
 
