@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 BIN     = $(VENV)/bin
 
-.PHONY: run test lint format bench goldens clean redis-server test-servers db desk serve worker \
+.PHONY: run test lint format bench bench-dtsen goldens clean redis-server test-servers db desk serve worker \
 	fault-test lock container-test podman
 
 $(VENV)/.installed: pyproject.toml
@@ -87,6 +87,9 @@ fault-test: $(VENV)/.installed redis-server ## the outbox and the conversations 
 
 bench: $(VENV)/.installed ## engine steps per second for a text answer
 	$(BIN)/wargabot bench engine
+
+bench-dtsen: $(VENV)/.installed ## import a 1,000,000-row DTSEN list: CSV and XLSX, SQLite and PostgreSQL
+	$(BIN)/wargabot bench dtsen
 
 goldens: $(VENV)/.installed ## rewrite the golden transcripts from the current engine
 	$(BIN)/pytest tests/engine/test_transcripts.py --update-goldens

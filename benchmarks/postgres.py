@@ -46,7 +46,8 @@ def free_port() -> int:
 class PostgresServer:
     user = "wargabot"
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable  # fsync on, as an office's server: for benchmarks of writes
         self.bin = bindir()
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="wargabot-pg-"))
@@ -70,9 +71,10 @@ class PostgresServer:
         if res.returncode != 0:
             raise RuntimeError(f"initdb failed: {res.stderr[-2000:]}")
         options = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
         )
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         res = self._run(
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options,
             "-w", "-t", "60", "start",

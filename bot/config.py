@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     DESK_SESSION_MAX_HOURS: float = Field(default=12, gt=0, le=24 * 30)
     DESK_LOCKOUT_MINUTES: float = Field(default=15, gt=0, le=24 * 60)
     DESK_ADMIN_TOTP: str = ""  # office ids (comma-separated) or `all`
+    # The offices' DTSEN lists: headers of an export the usual spellings do not find
+    # ("nik=NIK ART; kk=NOMOR KK"; checked by bot/desk/dtsen/columns.py where it is used).
+    DTSEN_COLUMNS: str = ""
+    # Retention: the worker deletes the personal data of cases closed longer ago than their
+    # office's `retention_days` (flows), checking every this many hours; 0 turns it off.
+    RETENTION_INTERVAL_HOURS: float = Field(default=24, ge=0)
 
     @field_validator("TELEGRAM_API_URL", "TWILIO_API_URL")
     @classmethod

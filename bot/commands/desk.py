@@ -39,6 +39,14 @@ def run(args: argparse.Namespace, settings: Settings, flows: FlowSet) -> int:
         return refused
     if args.desk_command == "add-user":
         return asyncio.run(add_user(settings, flows, args.name, args.office, args.role))
+    from bot.desk.dtsen.columns import parse_mapping
+    from bot.desk.dtsen.errors import DtsenError
+
+    try:
+        parse_mapping(settings.DTSEN_COLUMNS)
+    except DtsenError as exc:
+        print(f"wargabot: DTSEN_COLUMNS: {exc}", file=sys.stderr)
+        return 2
     unknown = settings.desk_admin_totp - {"*"} - {o.id for o in flows.offices}
     if unknown:
         print(
@@ -74,6 +82,7 @@ def build_desk(settings: Settings, flows: FlowSet) -> object:
     from bot.desk import i18n
     from bot.desk.accounts import LoginPolicy
     from bot.desk.db import make_engine, make_sessions
+    from bot.desk.dtsen.columns import parse_mapping
     from bot.desk.web.app import create_desk_app
     from bot.desk.web.context import Desk
     from bot.desk.websessions import SessionPolicy
@@ -90,6 +99,7 @@ def build_desk(settings: Settings, flows: FlowSet) -> object:
         login_policy=LoginPolicy(lock_minutes=settings.DESK_LOCKOUT_MINUTES),
         public_url=settings.DESK_PUBLIC_URL,
         admin_totp_offices=settings.desk_admin_totp,
+        dtsen_columns=parse_mapping(settings.DTSEN_COLUMNS),
     )
     return create_desk_app(desk)
 

@@ -1,5 +1,6 @@
-"""The `wargabot` command: chat, serve, worker, outbox, telegram, keys, db, desk, flows, locales,
-bench. Parses arguments and wires parts together; the work itself lives in the modules it calls."""
+"""The `wargabot` command: chat, serve, worker, outbox, telegram, keys, db, desk, dtsen, flows,
+locales, bench. Parses arguments and wires parts together; the work itself lives in the modules
+it calls."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from bot.commands import db as db_command
 from bot.commands import desk as desk_command
+from bot.commands import dtsen as dtsen_command
+from bot.commands import retention as retention_command
 from bot.config import ConfigError, Settings, load_settings
 from bot.observe.logs import log_config, setup_logging
 
@@ -98,6 +101,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="check the settings and every configured service; say how to fix")
     db_command.add_parser(sub)
     desk_command.add_parser(sub)
+    dtsen_command.add_parser(sub)
+    retention_command.add_parsers(sub)
 
     keys = sub.add_parser("keys", help="the key that encrypts MEDIA_DIR: new, status, rotate")
     ksub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
@@ -142,6 +147,7 @@ def parser() -> argparse.ArgumentParser:
         default="sqlite,postgresql",
         help="sqlite, postgresql (a throwaway server from Debian's binaries) or both (default)",
     )
+    dtsen_command.add_bench_parser(bsub)
     return p
 
 
@@ -173,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return db_command.run(args, settings)
     if args.command == "keys":
         return _keys(settings, args)
+    if args.command == "inbox":
+        return retention_command.inbox(args, settings)
 
     from bot.authoring.loader import FlowError, load_flowset
 
@@ -240,6 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.bench_command == "dtsen":
+            from benchmarks.dtsen import run as run_dtsen
+
+            return run_dtsen(args.rows, args.db.split(","), args.format.split(","))
         if args.bench_command == "desk":
             from benchmarks.desk import run as run_desk
 
@@ -262,6 +274,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         bench_engine(flows, args.seconds)
         return 0
+    if args.command == "dtsen":
+        return dtsen_command.run(args, settings, flows)
+    if args.command == "retention":
+        return retention_command.run(args, settings, flows)
     if args.command == "desk":
         return desk_command.run(
             args, settings.model_copy(update={"LOCALES_DIR": locales_dir}), flows

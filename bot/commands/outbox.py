@@ -33,9 +33,17 @@ async def run_worker(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    from bot.authoring.loader import load_flowset
+    from bot.commands.retention import start_schedule
+
+    flows = load_flowset(settings.FLOWS_DIR, settings.LOCALES_DIR)
+    retention = start_schedule(settings, flows, stop)  # the same stop ends it
     try:
         await services.worker.run(stop)
     finally:
+        stop.set()
+        if retention is not None:
+            await retention
         await services.close()
     return 0
 

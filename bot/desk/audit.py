@@ -42,12 +42,15 @@ USER_ENABLED = "user_enabled"
 PASSWORD_RESET = "password_reset"
 AUDIT_VIEW = "audit_view"
 AUDIT_EXPORT = "audit_export"
+DTSEN_IMPORT = "dtsen_import"  # an office's DTSEN list replaced (counts, never rows)
+DTSEN_LOOKUP = "dtsen_lookup"  # a case's NIK and KK number looked up in it
+RETENTION_PURGE = "retention_purge"  # a closed case's personal data deleted (retention.py)
 
 ACTIONS = (
     LOGIN, LOGIN_FAILED, LOGIN_LOCKED, LOGOUT, TOTP_FAILED, TOTP_ENABLED, TOTP_DISABLED,
     PASSWORD_CHANGED, CASE_LIST, CASE_SEARCH, CASE_VIEW, PHOTO_VIEW, DOCUMENT_DECISION,
     STATUS_CHANGE, NOTE, ASSIGN, EXPORT, COVER_SHEET, USER_CREATED, USER_DISABLED, USER_ENABLED,
-    PASSWORD_RESET, AUDIT_VIEW, AUDIT_EXPORT,
+    PASSWORD_RESET, AUDIT_VIEW, AUDIT_EXPORT, DTSEN_IMPORT, DTSEN_LOOKUP, RETENTION_PURGE,
 )  # fmt: skip
 
 

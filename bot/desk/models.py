@@ -1,21 +1,24 @@
 """The desk's tables (SQLAlchemy 2): cases with their documents, files and timeline, staff
-accounts, their web sessions and the audit log. Declarations only; queries live in the
-repositories (cases.py, accounts.py, websessions.py, audit.py), changes in migrations/."""
+accounts, their web sessions, the audit log and the offices' DTSEN lists. Declarations only;
+queries live in the repositories (cases.py, accounts.py, websessions.py, audit.py, dtsen/),
+changes in migrations/."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -134,6 +137,49 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(45))
 
 
+# --- the offices' DTSEN lists ---------------------------------------------------------------------
+
+
+class DtsenList(Base):
+    """One import of an office's DTSEN list (its export as of `as_of`): who imported it, what was
+    found wrong. The office's current list is the one not `replaced_at`; a replaced list keeps
+    this row (the import history) but its entries are deleted with the replacement."""
+
+    __tablename__ = "dtsen_lists"
+    __table_args__ = (Index(None, "office_id", "replaced_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(40))
+    as_of: Mapped[date] = mapped_column(Date)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    imported_by: Mapped[str] = mapped_column(String(64))  # a username, or "cli"
+    source: Mapped[str] = mapped_column(String(200))  # the file's name, as given
+    rows: Mapped[int] = mapped_column(Integer)  # data rows read
+    entries: Mapped[int] = mapped_column(Integer)  # rows kept (a valid NIK or KK number)
+    report: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # problems: counts, rows
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DtsenEntry(Base):
+    """A person in an office's DTSEN list. Personal data: read only through the lookup
+    (bot/desk/dtsen/lookup.py), for a case of the same office, and audited."""
+
+    __tablename__ = "dtsen_entries"
+    __table_args__ = (Index(None, "list_id", "nik"), Index(None, "list_id", "kk"))
+
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("dtsen_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    row: Mapped[int] = mapped_column(Integer, primary_key=True)  # the row in the file
+    nik: Mapped[str | None] = mapped_column(String(16))  # None: not a valid NIK in the file
+    kk: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(200))
+    desil: Mapped[int | None] = mapped_column(SmallInteger)  # 1 (poorest tenth) ... 10
+    kecamatan: Mapped[str | None] = mapped_column(String(100))
+    kelurahan: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(300))
+
+
 # --- cases ----------------------------------------------------------------------------------------
 
 
@@ -170,6 +216,8 @@ class Case(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a final status reached
+    # past the office's retention: personal data deleted, this row kept as a stub (retention.py)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # [{step, kind, label, value, display}] in the order asked; None once purged (retention)
     answers: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)

@@ -121,6 +121,12 @@ class Office(_Strict):
     address: Text
     phone: Text | None = None
     website: str | None = None
+    retention_days: int = Field(
+        default=365,
+        ge=1,
+        le=36500,
+        description="Days a closed case's personal data is kept at the desk, then deleted",
+    )
 
 
 class Service(_Strict):

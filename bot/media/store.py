@@ -88,6 +88,8 @@ class MediaStore:
             kept = False  # not there yet, or damaged: written anew from the bytes in hand
         if not kept:
             self.write(key, data)
+        else:  # received again: its time says so (retention keeps what is in use)
+            os.utime(self._locate(key))
         return MediaRef(key=key, mime=mime, sha256=digest, size=len(data))
 
     def write(self, key: str, data: bytes) -> Path:
@@ -105,6 +107,21 @@ class MediaStore:
         SealedFileError, naming the file and the key ids, when it cannot be opened."""
         path = self.path(ref)
         return self.keyring.open(path.read_bytes(), self._name(path))
+
+    def remove(self, ref: MediaRef | str) -> bool:
+        """Delete a stored file for good (retention, a citizen's request); False when it was not
+        there. The folder is synced, so the deletion survives a power cut."""
+        path = self.path(ref)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        dirfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dirfd)
+        finally:
+            os.close(dirfd)
+        return True
 
     # --- the whole folder: census and rotation ---------------------------------------------------
     def names(self) -> Iterator[str]:

@@ -37,6 +37,8 @@ QUIET = (
     "alembic",
     "aiosqlite",
     "asyncpg",
+    # Alembic names each plugin it sets up, at every command that checks the schema: noise
+    "alembic.runtime.plugins",
 )
 
 # --- masking ------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from tests.container.stack import (
 
 pytestmark = pytest.mark.container
 DOCS = (ROOT / "docs" / "operations.md").read_text()
+DESK_DOCS = (ROOT / "docs" / "desk.md").read_text()
 PG = ("--username=wargabot", "--dbname=wargabot")  # compose.yaml's POSTGRES_USER and _DB
 BY_NAME = {s.name: s for s in SERVICES}
 
@@ -263,9 +264,14 @@ def test_the_documented_commands_run(running: Running, application: str) -> None
     say(f"outbox status: {status.strip().splitlines()[0]}")
     rotate = running.stack.compose("exec", "-T", "worker", "wargabot", "keys", "rotate")
     say(f"keys rotate: {rotate.strip().splitlines()[-1] if rotate.strip() else 'done'}")
-    retention = "find /app/var/media /app/var/inbox -type f -mtime +365 -delete"
-    assert retention in DOCS
-    running.stack.compose("exec", "-T", "worker", *retention.split())
+    for documented in (
+        "wargabot retention run --dry-run",
+        "wargabot inbox prune --older-than 365 --dry-run",
+        "wargabot dtsen status",
+    ):
+        assert documented in DOCS + DESK_DOCS, documented
+        out = running.stack.compose("exec", "-T", "worker", *documented.split())
+        say(f"{documented}: {out.strip().splitlines()[-1] if out.strip() else 'done'}")
 
 
 def test_the_logs_show_the_services_and_no_personal_numbers(

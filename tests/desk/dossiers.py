@@ -83,8 +83,9 @@ def makassar(
     phone: str = "+6281234567890",
     ref: str | None = None,
     submitted: datetime = SUBMITTED,
+    photo_seed: int = 11,
 ) -> Dossier:
-    kk_photo = photo(media, 11)
+    kk_photo = photo(media, photo_seed)
     return Dossier(
         reference=ref or reference("MKS"),
         flow_id="makassar-kis-pbi",

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from bot.desk import coversheet, exports, queries, reasons, statuses
 from bot.desk.cases import CaseRepository, NotFound, Refused
 from bot.desk.models import Case
+from bot.desk.web import dtsen
 from bot.desk.web.context import Ctx, staff_page
 from bot.engine.model import MediaRef
 from bot.media.keyring import SealedFileError
@@ -100,6 +101,7 @@ async def _case_page(ctx: Ctx, error: str = "", status: int = 200) -> Response:
         requirements=flow.service.requirements if flow else (),
         error=error,
         waiting=(ctx.desk.clock() - case.submitted_at) // timedelta(days=1),
+        dtsen=await dtsen.hint(ctx, case),
     )
 
 

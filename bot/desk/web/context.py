@@ -47,6 +47,7 @@ class Desk:
     clock: Callable[[], datetime] = utc_now
     limiter: security.LoginLimiter = field(default_factory=security.LoginLimiter)
     renderer: Renderer = field(default_factory=Renderer)
+    dtsen_columns: Mapping[str, str] = field(default_factory=dict)  # DTSEN_COLUMNS, parsed
 
     @property
     def secure(self) -> bool:
