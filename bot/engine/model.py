@@ -187,7 +187,54 @@ class SubmitDossier:
     dossier: Dossier
 
 
-Action = SendText | AskChoice | RequestPhoto | RequestContact | SubmitDossier
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One document sent again because the office asked for it: a new revision of that document
+    of the same case, never a second dossier. `key` names it once (a repeat changes nothing)."""
+
+    key: str  # "{reference}/{step}/{n}", n counting the chat's revisions
+    reference: str
+    step: str
+    language: str
+    channel: str
+    chat_id: str
+    sent_at: datetime
+    media: tuple[MediaRef, ...]
+
+    def to_json(self) -> str:
+        d = {
+            "key": self.key,
+            "reference": self.reference,
+            "step": self.step,
+            "language": self.language,
+            "channel": self.channel,
+            "chat_id": self.chat_id,
+            "sent_at": self.sent_at.isoformat(),
+            "media": [m.to_dict() for m in self.media],
+        }
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+    @staticmethod
+    def from_json(raw: str | bytes) -> Revision:
+        d = json.loads(raw)
+        return Revision(
+            key=d["key"],
+            reference=d["reference"],
+            step=d["step"],
+            language=d["language"],
+            channel=d["channel"],
+            chat_id=d["chat_id"],
+            sent_at=datetime.fromisoformat(d["sent_at"]),
+            media=tuple(MediaRef.from_dict(m) for m in d["media"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitRevision:
+    revision: Revision
+
+
+Action = SendText | AskChoice | RequestPhoto | RequestContact | SubmitDossier | SubmitRevision
 
 # --- session ----------------------------------------------------------------------------------
 
