@@ -70,7 +70,54 @@ class Unsupported:
     kind: str
 
 
-Event = TextReceived | ChoiceMade | PhotoReceived | ContactShared | PhotoRejected | Unsupported
+# --- events from the office: they come through the chat's journal, never from the citizen -----
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRequested:
+    """Staff asked for one document of a submitted case again (`reason`: a desk reason id,
+    `note`: what staff wrote)."""
+
+    reference: str
+    flow_id: str
+    step: str
+    reason: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    """The case reached a status its flow tells the citizen (`reason`: staff's, for a refusal)."""
+
+    reference: str
+    flow_id: str
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderDue:
+    """Time to remind the citizen, once: of an application left unfinished (`kind` draft, `since`
+    the last message it follows), or of a document the office still waits for (kind document)."""
+
+    kind: str  # "draft" | "document"
+    since: str = ""  # draft: the session's updated_at it was planned from (ISO)
+    reference: str = ""
+    step: str = ""
+
+
+OfficeEvent = DocumentRequested | StatusChanged | ReminderDue
+Event = (
+    TextReceived
+    | ChoiceMade
+    | PhotoReceived
+    | ContactShared
+    | PhotoRejected
+    | Unsupported
+    | DocumentRequested
+    | StatusChanged
+    | ReminderDue
+)
 
 REJECT_REASONS = (
     "format",
