@@ -151,6 +151,7 @@ class Case(Base):
         Index(None, "office_id", "kk"),
         Index(None, "office_id", "phone"),
         Index(None, "office_id", "name_norm"),
+        Index(None, "chat_id", "channel"),  # a citizen asking for their status (lookup.py)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

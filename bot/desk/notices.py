@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from bot.desk.i18n import N_
 from bot.desk.models import Case, CaseEvent, Document, Notice
 from bot.engine.flow import StatusSpec
+from bot.engine.model import DocumentRequested, OfficeEvent, ReminderDue, StatusChanged
 
 DOCUMENT_REQUEST = "document_request"  # {reference, step, label, revision, reason, text}
 STATUS = "status"  # {reference, status, reason, final}
@@ -175,3 +176,18 @@ async def mark(
         update(Notice).where(Notice.id == notice_id, Notice.state.in_(OPEN)).values(**values)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def event_of(notice: Notice, case: Case) -> OfficeEvent:
+    """The office event a notice is, as the citizen's chat receives it."""
+    d = notice.data
+    if notice.kind == DOCUMENT_REQUEST:
+        reason = str(d.get("reason") or "other")
+        return DocumentRequested(
+            case.reference, case.flow_id, d["step"], reason, d.get("text") or ""
+        )
+    if notice.kind == STATUS:
+        return StatusChanged(case.reference, case.flow_id, d["status"], d.get("reason") or "")
+    if notice.kind == DOCUMENT_REMINDER:
+        return ReminderDue("document", reference=case.reference, step=d["step"])
+    raise ValueError(f"unknown notice kind {notice.kind!r}")

@@ -106,6 +106,29 @@ class ReminderDue:
     step: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class CaseStatus:
+    """One of the chat's cases as the office has it now: its status (with staff's reason, when
+    told), the documents staff wait for, and the last thing the office told the citizen."""
+
+    reference: str
+    flow_id: str
+    status: str
+    reason: str = ""
+    waiting_for: tuple[str, ...] = ()  # steps of documents asked again and not yet sent
+    last: DocumentRequested | StatusChanged | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusLooked:
+    """The citizen asked how their application stands ("status", "cek pengajuan", its
+    reference): the runtime looked up this chat's cases (`cases` None: the lookup failed).
+    `reference` is the one asked about, "" for all of them."""
+
+    reference: str
+    cases: tuple[CaseStatus, ...] | None
+
+
 OfficeEvent = DocumentRequested | StatusChanged | ReminderDue
 Event = (
     TextReceived
@@ -117,6 +140,7 @@ Event = (
     | DocumentRequested
     | StatusChanged
     | ReminderDue
+    | StatusLooked
 )
 
 REJECT_REASONS = (

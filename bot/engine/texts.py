@@ -217,8 +217,7 @@ DRAFT_REMINDER = (
 )
 HOW_TO_STOP_REMINDERS = 'Ketik "stop pengingat" bila tidak ingin diingatkan lagi.'
 REMINDERS_STOPPED = (
-    "Baik, Anda tidak akan diingatkan lagi. Pesan petugas tentang pengajuan Anda tetap kami "
-    "kirim."
+    "Baik, Anda tidak akan diingatkan lagi. Pesan petugas tentang pengajuan Anda tetap kami kirim."
 )
 
 REJECTED = {

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import ChatKey
 from bot.desk import notices
-from bot.desk.models import Case, Notice
-from bot.engine.model import DocumentRequested, OfficeEvent, ReminderDue, StatusChanged
+from bot.desk.models import Notice
+from bot.engine.model import OfficeEvent
 
 log = logging.getLogger("wargabot.loop")
 
@@ -40,20 +40,6 @@ def notice_id(message_id: str) -> int | None:
     """The notice a chat message stands for (`notice:ID`), if it is one."""
     head, _, tail = message_id.partition(":")
     return int(tail) if head == "notice" and tail.isdigit() else None
-
-
-def event_of(notice: Notice, case: Case) -> OfficeEvent:
-    d = notice.data
-    if notice.kind == notices.DOCUMENT_REQUEST:
-        reason = str(d.get("reason") or "other")
-        return DocumentRequested(
-            case.reference, case.flow_id, d["step"], reason, d.get("text") or ""
-        )
-    if notice.kind == notices.STATUS:
-        return StatusChanged(case.reference, case.flow_id, d["status"], d.get("reason") or "")
-    if notice.kind == notices.DOCUMENT_REMINDER:
-        return ReminderDue("document", reference=case.reference, step=d["step"])
-    raise ValueError(f"unknown notice kind {notice.kind!r}")
 
 
 class Dispatcher:
@@ -91,7 +77,7 @@ class Dispatcher:
         if quiet == STOPPED and notice.kind == notices.DOCUMENT_REMINDER:
             await notices.mark(session, notice.id, notices.SKIPPED, now, STOPPED)
             return
-        await self.chats.append(chat, f"notice:{notice.id}", event_of(notice, case))
+        await self.chats.append(chat, f"notice:{notice.id}", notices.event_of(notice, case))
         await notices.mark(session, notice.id, notices.QUEUED, now)
         if notice.kind == notices.DOCUMENT_REQUEST and self.reminders:
             notices.remind_later(session, notice, case, self.reminders, now)

@@ -1,5 +1,6 @@
 """Messages to the citizen about their case (issue 13): a document asked again, a status told,
 reminders; each with its state (pending, queued, waiting for the WhatsApp window, sent, ...).
+Cases are found by their chat (a citizen asking for their status).
 
 Revision ID: 0003
 Revises: 0001
@@ -58,9 +59,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_case_notices_case_id_id"), ["case_id", "id"])
         batch_op.create_index(batch_op.f("ix_case_notices_event_id"), ["event_id"])
         batch_op.create_index(batch_op.f("ix_case_notices_state_due_at"), ["state", "due_at"])
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cases_chat_id_channel"), ["chat_id", "channel"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cases_chat_id_channel"))
     with op.batch_alter_table("case_notices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_notices_state_due_at"))
         batch_op.drop_index(batch_op.f("ix_case_notices_event_id"))

@@ -179,3 +179,28 @@ async def test_only_the_chat_that_applied_can_send_a_revision(
     async with sessions() as s:
         case = await s.scalar(select(Case).where(Case.reference == reference))
         assert case is not None and case.status == "needs_documents"
+
+
+async def test_a_chat_learns_the_status_of_its_own_cases_only(
+    sessions: Sessions, flows: FlowSet, media: MediaStore
+) -> None:
+    from bot.desk.lookup import chat_cases
+    from bot.engine.model import DocumentRequested
+
+    reference, chat_id = await _refused_with_reminders(sessions, flows, media)
+    async with sessions() as s:
+        (request,) = [n for n in await _all(sessions) if n.kind == "document_request"]
+        await notices.mark(s, request.id, notices.SENT, NOW)
+        await s.commit()
+    (mine,) = await chat_cases(sessions, "telegram", chat_id)
+    assert (mine.reference, mine.status, mine.waiting_for) == (
+        reference,
+        "needs_documents",
+        ("foto_kk",),
+    )
+    assert mine.last == DocumentRequested(
+        reference, "gowa-kis-reaktivasi", "foto_kk", "blurred", ""
+    )
+    assert await chat_cases(sessions, "telegram", chat_id, reference) == (mine,)
+    assert await chat_cases(sessions, "telegram", "999", reference) == ()  # another chat
+    assert await chat_cases(sessions, "whatsapp", chat_id) == ()  # another channel
