@@ -26,7 +26,7 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 
 
 def session(stage: str = "flow", at: datetime = NOW) -> Session:
-    s = Session(CHAT.channel, CHAT.chat_id, "00" * 16, stage=stage)  # type: ignore[arg-type]
+    s = Session(CHAT.channel, CHAT.chat_id, "00" * 16, stage=stage)
     s.flow_id, s.step, s.updated_at = "gowa-kis-reaktivasi", "nik", at
     return s
 
