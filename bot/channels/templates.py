@@ -65,6 +65,22 @@ def content_variables(template: Template, values: Mapping[str, str]) -> str:
     return json.dumps(filled, ensure_ascii=False, separators=(",", ":"))
 
 
+# Kinds that are only worth sending when they can go at once: a reminder that would wait for
+# the citizen to write says nothing new by then.
+NOW_OR_NEVER = frozenset({"document_reminder", "draft_reminder"})
+
+
+def way(kind: str, language: str, inside: bool, found: Templates) -> tuple[str, Template | None]:
+    """How a message goes out: "text" inside the window; outside it, "template" when its kind
+    has one, "drop" for a reminder without one, else "hold" (until the citizen writes)."""
+    if inside:
+        return "text", None
+    template = found.find(kind, language) if kind else None
+    if template is not None:
+        return "template", template
+    return ("drop" if kind in NOW_OR_NEVER else "hold"), None
+
+
 def inside_window(last_inbound: datetime | None, now: datetime) -> bool:
     """Whether free text may still be sent: the citizen wrote less than 24 hours ago."""
     return last_inbound is not None and now - last_inbound < WINDOW - MARGIN

@@ -69,3 +69,14 @@ def test_reminder_settings() -> None:
             load_settings({"REMINDER_DOCUMENT_DAYS": bad})
     with pytest.raises(ConfigError, match="REMINDER_DRAFT_HOURS"):
         load_settings({"REMINDER_DRAFT_HOURS": "30"})
+
+
+def test_outside_the_window_a_message_goes_as_a_template_waits_or_is_dropped() -> None:
+    found = templates.from_settings(load_settings({"TWILIO_TEMPLATE_STATUS": SID}))
+    status = found.find("status", "id")
+    assert templates.way("status", "en", True, found) == ("text", None)
+    assert templates.way("status", "en", False, found) == ("template", status)
+    assert templates.way("document_request", "id", False, found) == ("hold", None)
+    assert templates.way("", "id", False, found) == ("hold", None)  # a reply: waits too
+    assert templates.way("document_reminder", "id", False, found) == ("drop", None)
+    assert templates.way("draft_reminder", "id", False, found) == ("drop", None)
