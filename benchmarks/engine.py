@@ -1,5 +1,6 @@
 """Benchmarks that print numbers for the README and closing notes; nothing here is a test.
-`wargabot bench engine`: engine steps per second for a text answer, on one core."""
+`wargabot bench engine`: engine steps per second on one core, for a text answer, a yes/no, a
+choice typed with a typo, a NIK and an answer the bot does not understand."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from datetime import UTC, datetime
 
 from bot.engine.flowset import FlowSet
 from bot.engine.model import Session, TextReceived
+from bot.engine.stages import Stage
 from bot.engine.step import new_session, step
 
 
 def _session_at(flows: FlowSet, flow_id: str, step_id: str) -> Session:
     s = new_session("bench", "bench-1", "00" * 16)
-    s.stage, s.flow_id, s.step = "flow", flow_id, step_id
+    s.stage, s.flow_id, s.step = Stage.FLOW, flow_id, step_id
     s.office_id = flows.flows[flow_id].office.id
     return s
 
@@ -36,6 +38,7 @@ def bench_engine(flows: FlowSet, seconds: float) -> None:
     cases = [
         ("text answer (name)", "makassar-kis-pbi", "nama", "Siti Aminah"),
         ("yes/no answer", "gowa-kis-reaktivasi", "sakit", "gak pak"),
+        ("choice by typo", "makassar-kis-pbi", "jenis", "peralihn"),
         ("NIK answer", "makassar-kis-pbi", "nik", "7371014506900001"),
         ("unclear answer", "makassar-kis-pbi", "dtks", "hmm"),
     ]

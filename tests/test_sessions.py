@@ -17,6 +17,7 @@ from redis.crc import key_slot
 from bot import sessions
 from bot.channels.base import ChatKey
 from bot.engine.model import MediaRef, Session
+from bot.engine.stages import Stage
 from bot.engine.step import new_session
 from bot.sessions import ChatBusy, LoadResult, SessionStore, open_redis, redis_key
 
@@ -32,7 +33,12 @@ def photo(n: int) -> dict[str, object]:
 def typical_session(chat: ChatKey = KEY) -> Session:
     """Mid-conversation in the Makassar KIS flow: 10 answers, 3 photos, asking for the phone."""
     s = new_session(chat.channel, chat.chat_id, "9f2c4e7a1b3d5f60718293a4b5c6d7e8")
-    s.stage, s.flow_id, s.office_id, s.step = "flow", "makassar-kis-pbi", "dinsos_makassar", "hp"
+    s.stage, s.flow_id, s.office_id, s.step = (
+        Stage.FLOW,
+        "makassar-kis-pbi",
+        "dinsos_makassar",
+        "hp",
+    )
     s.answers = {
         "jenis": "peralihan",
         "tunggakan": False,
@@ -105,13 +111,13 @@ async def test_where_follows_the_application_and_holds_no_personal_data(
     raw = await client.get(redis_key(KEY, "where"))
     assert raw == b'["makassar-kis-pbi", "hp"]'
     assert 37 * 86400 - 5 <= await client.ttl(redis_key(KEY, "where")) <= 37 * 86400
-    s.resume_stage, s.stage = "flow", "cancel"  # asked to cancel: still at the phone step
+    s.resume_stage, s.stage = Stage.FLOW, Stage.CANCEL  # asked to cancel: still at the phone step
     await store.save(s)
     assert await client.get(redis_key(KEY, "where")) == b'["makassar-kis-pbi", "hp"]'
-    s.stage, s.flow_id, s.step, s.resume_stage, s.answers = "office", None, None, None, {}
+    s.stage, s.flow_id, s.step, s.resume_stage, s.answers = Stage.OFFICE, None, None, None, {}
     await store.save(s)  # nothing under way any more: no marker
     assert await client.exists(redis_key(KEY, "where")) == 0
-    s.stage, s.flow_id = "summary", "makassar-kis-pbi"
+    s.stage, s.flow_id = Stage.SUMMARY, "makassar-kis-pbi"
     await store.save(s)
     await store.delete(KEY)
     assert await client.exists(redis_key(KEY, "where")) == 0

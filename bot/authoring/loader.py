@@ -3,6 +3,7 @@ with the file, the step and what is wrong. The only place flow and catalog files
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from babel.messages.pofile import read_po
 from pydantic import ValidationError
 
 from bot.engine.checks import Problem, check_engine_texts, check_flow, check_set, check_translations
-from bot.engine.flow import Flow
+from bot.engine.flow import Flow, Office, OptionSpec
 from bot.engine.flowset import FlowSet
 from bot.engine.i18n import SOURCE_LANGUAGE, Translator
 
@@ -21,6 +22,11 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_FLOWS = ROOT / "flows"
 DEFAULT_LOCALES = ROOT / "locales"
 CATALOG = "LC_MESSAGES/messages.po"
+# Definitions several flows share, each written once: offices (a flow says `office: ID`) and
+# option sets (a step says `options: NAME`).
+SHARED = "shared"
+OFFICES = "offices.yaml"
+OPTION_SETS = "options.yaml"
 
 
 class FlowError(Exception):
@@ -64,24 +70,126 @@ def _where(raw: Any, loc: tuple[int | str, ...]) -> str:
     return ".".join(str(x) for x in loc) or "top level"
 
 
-def parse_flow(path: Path) -> tuple[Flow | None, list[Problem]]:
+@dataclass(frozen=True)
+class Shared:
+    """flows/shared/: offices by id and option sets by name, as the YAML gave them (each is
+    validated where a flow uses it, with the flow's own rules)."""
+
+    offices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    option_sets: dict[str, list[Any]] = field(default_factory=dict)
+    folder: str = SHARED
+
+
+def _read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     name = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8")), []
     except UnicodeDecodeError as exc:
         return None, [
             Problem(name, "encoding", f"not UTF-8 text (byte {exc.start}); save as UTF-8")
         ]
     except yaml.YAMLError as exc:
         return None, [Problem(name, "yaml", str(exc).replace("\n", " "))]
+
+
+def load_shared(flows_dir: Path) -> tuple[Shared, list[Problem]]:
+    """Read flows/shared/offices.yaml and options.yaml (both optional)."""
+    folder = flows_dir / SHARED
+    problems: list[Problem] = []
+    found: list[dict[str, Any]] = []
+    for name, model in ((OFFICES, Office), (OPTION_SETS, OptionSpec)):
+        path = folder / name
+        raw, bad = _read_yaml(path) if path.exists() else ({}, [])
+        problems += bad
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            problems.append(Problem(str(path), "top level", "must be a YAML mapping of names"))
+            raw = {}
+        for key, value in raw.items():
+            if model is Office:
+                items = [{"id": key, **value}] if isinstance(value, dict) else None
+            else:
+                items = value if isinstance(value, list) else None
+            if items is None:
+                what = "an office's fields" if model is Office else "a list of options"
+                problems.append(Problem(str(path), str(key), f"must be {what}"))
+                continue
+            for item in items:
+                try:
+                    model.model_validate(item)
+                except ValidationError as exc:
+                    problems += [
+                        Problem(str(path), f"{key} {_loc(e['loc'])}".strip(), _msg(e["msg"]))
+                        for e in exc.errors()
+                    ]
+        found.append(raw)
+    offices = {str(k): {"id": k, **v} for k, v in found[0].items() if isinstance(v, dict)}
+    return Shared(offices, {str(k): v for k, v in found[1].items()}, str(folder)), problems
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(x) for x in loc)
+
+
+def _msg(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
+
+
+def _resolve(raw: dict[str, Any], shared: Shared, name: str) -> list[Problem]:
+    """Put the shared definitions a flow names in place of their names."""
+    problems = []
+    office = raw.get("office")
+    offices_file = f"{shared.folder}/{OFFICES}"
+    if isinstance(office, str):
+        if office in shared.offices:
+            raw["office"] = shared.offices[office]
+        else:
+            known = ", ".join(sorted(shared.offices)) or "none"
+            problems.append(
+                Problem(name, "office", f"'{office}' is not in {offices_file} (known: {known})")
+            )
+    elif isinstance(office, dict) and office.get("id") in shared.offices:
+        problems.append(
+            Problem(
+                name,
+                "office",
+                f"'{office['id']}' is defined in {offices_file}: write "
+                f"`office: {office['id']}` instead of repeating it",
+            )
+        )
+    steps = raw.get("steps")
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict) and isinstance(step.get("options"), str):
+            ref = step["options"]
+            if ref in shared.option_sets:
+                step["options"] = shared.option_sets[ref]
+            else:
+                problems.append(
+                    Problem(
+                        name,
+                        f"step '{step.get('id')}' options",
+                        f"option set '{ref}' is not in {shared.folder}/{OPTION_SETS}",
+                    )
+                )
+    return problems
+
+
+def parse_flow(path: Path, shared: Shared | None = None) -> tuple[Flow | None, list[Problem]]:
+    name = str(path)
+    raw, problems = _read_yaml(path)
+    if problems:
+        return None, problems
     if not isinstance(raw, dict):
         return None, [Problem(name, "top level", "a flow file must be a YAML mapping")]
+    problems = _resolve(raw, shared or load_shared(path.parent)[0], name)
+    if problems:
+        return None, problems
     try:
         flow = Flow.model_validate(raw)
     except ValidationError as exc:
         return None, [
-            Problem(name, _where(raw, tuple(e["loc"])), e["msg"].removeprefix("Value error, "))
-            for e in exc.errors()
+            Problem(name, _where(raw, tuple(e["loc"])), _msg(e["msg"])) for e in exc.errors()
         ]
     return flow, check_flow(flow, name)
 
@@ -95,9 +203,9 @@ def check(flows_dir: Path, locales_dir: Path) -> tuple[list[tuple[Flow, str]], l
     if not files:
         return [], [Problem(str(flows_dir), "flows", "no flow files (*.yaml) here")]
     loaded: list[tuple[Flow, str]] = []
-    problems: list[Problem] = []
+    shared, problems = load_shared(flows_dir)
     for path in files:
-        flow, found = parse_flow(path)
+        flow, found = parse_flow(path, shared)
         problems += found
         if flow is not None:
             loaded.append((flow, str(path)))

@@ -46,8 +46,13 @@ def parser() -> argparse.ArgumentParser:
     fsub = flows.add_subparsers(dest="flows_command", required=True, metavar="ACTION")
     check = fsub.add_parser("check", help="validate every flow file and its translations")
     _flow_dirs(check)
-    graph = fsub.add_parser("graph", help="print a flow as a Mermaid state diagram")
+    graph = fsub.add_parser(
+        "graph", help="print a flow's whole conversation (stages and steps) as a Mermaid diagram"
+    )
     graph.add_argument("flow", help="flow id, e.g. makassar-kis-pbi")
+    graph.add_argument(
+        "--steps", action="store_true", help="only the flow's questions and their branches"
+    )
     _flow_dirs(graph)
 
     loc = sub.add_parser("locales", help="keep the translation catalogs in step with the texts")
@@ -105,6 +110,13 @@ def parser() -> argparse.ArgumentParser:
     bsub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
     eng = bsub.add_parser("engine", help="engine steps per second for a text answer (one core)")
     eng.add_argument("--seconds", type=float, default=3.0, help="how long to measure (default 3)")
+    und = bsub.add_parser(
+        "understanding",
+        help="the corpus of citizens' answers: share understood per kind, every misreading",
+    )
+    und.add_argument(
+        "--missed", action="store_true", help="also list the answers not understood (asked again)"
+    )
     med = bsub.add_parser("media", help="cost of encryption at rest per photo; event-loop stalls")
     med.add_argument("--mb", type=float, default=1.0, help="photo size in MB (default 1)")
     load = bsub.add_parser(
@@ -218,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         from bot.authoring.graph import mermaid
 
-        print(mermaid(flows.flows[args.flow]))
+        print(mermaid(flows.flows[args.flow], steps_only=args.steps))
         return 0
     if args.command == "bench":
         if importlib.util.find_spec("benchmarks") is None:
@@ -242,6 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             run_load(args.seconds, args.rate, args.concurrency, args.chats, args.workers)
             return 0
+        if args.bench_command == "understanding":
+            from benchmarks.understanding import bench_understanding
+
+            return bench_understanding(flows, args.missed)
         from benchmarks.engine import bench_engine
 
         bench_engine(flows, args.seconds)

@@ -19,7 +19,8 @@ from bot.engine.flow import Flow
 from bot.engine.flowset import FlowSet
 from bot.engine.model import Dossier
 
-# The text step that holds the applicant's name (see docs/flows.md).
+# The applicant's name: the first step of kind `name` (docs/flows.md), or, in a flow written
+# before that kind, a text step with one of these ids.
 NAME_STEPS = ("nama", "nama_lengkap", "name")
 
 
@@ -75,7 +76,9 @@ def search_fields(flow: Flow, dossier: Dossier) -> dict[str, str | None]:
             found["kk"] = a.value[:16]
         elif kind == "phone" and found["phone"] is None:
             found["phone"] = normalize_phone(a.value) or a.value[:20]
-        elif kind == "text" and a.step in NAME_STEPS and found["name"] is None:
+        elif found["name"] is None and (
+            kind == "name" or (kind == "text" and a.step in NAME_STEPS)
+        ):
             found["name"] = a.value[:200]
     return found
 

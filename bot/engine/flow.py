@@ -15,14 +15,16 @@ from pydantic import (
     model_validator,
 )
 
+from bot.engine.stages import STAGE_NAMES, Stage
+
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 FlowId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=60)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
-StepKind = Literal["text", "nik", "kk", "phone", "yesno", "choice", "photo", "end"]
+StepKind = Literal["text", "name", "nik", "kk", "phone", "yesno", "choice", "photo", "end"]
 ELSE = "else"  # in a `next` map: where every other answer leads
-SUMMARY = "summary"  # the built-in review step every flow ends in
-RESERVED = frozenset({SUMMARY, "requirements", "submitted"})
+SUMMARY = str(Stage.SUMMARY)  # the built-in review step every flow ends in
+RESERVED = STAGE_NAMES  # a step is a state of the conversation's machine, beside the stages
 
 
 class _Strict(BaseModel):
@@ -33,8 +35,9 @@ class OptionSpec(_Strict):
     value: Slug
     label: Text
     match: tuple[str, ...] = Field(default=(), description="Other words that pick this option")
-    means: Literal["yes", "no"] | None = Field(
-        default=None, description="Picked when the citizen answers a plain yes or no"
+    means: Literal["yes", "no", "dont_know"] | None = Field(
+        default=None,
+        description='Picked when the citizen answers a plain yes, no or "don\'t know"',
     )
 
 
@@ -56,6 +59,9 @@ class Step(_Strict):
             "Next step id, or a map from option value to step id (key `else` for every other"
             " answer); default: the step below"
         ),
+    )
+    match: tuple[str, ...] = Field(
+        default=(), description='Other words that name this step ("ubah puskesmas")'
     )
     optional: bool = False
     max_photos: int = Field(default=1, ge=1, le=20)
@@ -90,7 +96,7 @@ class Step(_Strict):
             raise ValueError("only choice and yesno steps can branch on the answer")
         return self
 
-    @property
+    @cached_property
     def choices(self) -> tuple[OptionSpec, ...]:
         if self.kind == "yesno" and not self.options:
             return YES_NO
@@ -111,6 +117,7 @@ YES_NO = (
 class Office(_Strict):
     id: Slug
     name: Text
+    match: tuple[str, ...] = Field(default=(), description="Other words that name the office")
     address: Text
     phone: Text | None = None
     website: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.engine.flow import Flow, Office
 from bot.engine.i18n import SOURCE_LANGUAGE, Translator
@@ -16,6 +17,10 @@ class FlowSet:
     flows: Mapping[str, Flow]
     translators: Mapping[str, Translator]
     machines: Mapping[str, FlowMachine] = field(default_factory=dict)
+    lobby: FlowMachine = field(default_factory=lambda: FlowMachine(None))
+    # answers of pure functions of the flows, kept between turns (e.g. a step's options as
+    # the reader sees them, per language)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     def build(flows: Sequence[Flow], translators: Mapping[str, Translator]) -> FlowSet:
@@ -28,7 +33,12 @@ class FlowSet:
             flows={f.id: f for f in flows},
             translators=dict(translators),
             machines={f.id: FlowMachine(f) for f in flows},
+            lobby=FlowMachine(None),
         )
+
+    def machine_of(self, flow_id: str | None) -> FlowMachine:
+        """The machine of a flow; before a service is chosen, the one of the way in."""
+        return self.machines[flow_id] if flow_id else self.lobby
 
     @property
     def languages(self) -> list[str]:

@@ -1,5 +1,6 @@
-"""The project's vocabulary: events (facts in the past tense), actions (commands) and the session.
-Plain frozen dataclasses only; nothing here does I/O or knows about a channel."""
+"""The project's vocabulary: events (facts in the past tense), actions (commands), the session
+and a turn's result. Small frozen dataclasses (the session is the one mutable record, plain
+JSON); nothing here does I/O or knows about a channel."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from bot.engine.stages import Stage
 
 # --- media --------------------------------------------------------------------------------------
 
@@ -324,30 +327,46 @@ class Session:
     chat_id: str
     seed: str
     lang: str = "id"
-    stage: str = "new"
+    stage: Stage = Stage.NEW
     flow_id: str | None = None
     office_id: str | None = None
     step: str | None = None
     answers: dict[str, Any] = field(default_factory=dict)
     pending: list[dict[str, Any]] = field(default_factory=list)
     editing: bool = False
-    resume_stage: str | None = None
+    resume_stage: Stage | None = None
     submissions: int = 0
     reference: str | None = None
     started_at: datetime | None = None
     updated_at: datetime | None = None
+    clarify: list[str] = field(default_factory=list)  # the options of a "which did you mean?"
 
     def copy(self) -> Session:
         """A copy the engine may change (answers and pending are copied, values shared)."""
-        new = object.__new__(Session)
-        for name in _SESSION_FIELDS:
-            object.__setattr__(new, name, getattr(self, name))
-        new.answers = dict(self.answers)
-        new.pending = list(self.pending)
-        return new
+        return Session(
+            self.channel,
+            self.chat_id,
+            self.seed,
+            self.lang,
+            self.stage,
+            self.flow_id,
+            self.office_id,
+            self.step,
+            dict(self.answers),
+            list(self.pending),
+            self.editing,
+            self.resume_stage,
+            self.submissions,
+            self.reference,
+            self.started_at,
+            self.updated_at,
+            self.clarify,
+        )
 
     def to_json(self) -> str:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if not d["clarify"]:
+            del d["clarify"]  # written only while a "which did you mean?" waits for its answer
         d["v"] = SESSION_VERSION
         for k in ("started_at", "updated_at"):
             d[k] = d[k].isoformat() if d[k] is not None else None
@@ -360,10 +379,10 @@ class Session:
         for k in ("started_at", "updated_at"):
             if d.get(k):
                 d[k] = datetime.fromisoformat(d[k])
+        d["stage"] = Stage(d.get("stage", Stage.NEW))
+        if d.get("resume_stage") is not None:
+            d["resume_stage"] = Stage(d["resume_stage"])
         return Session(**d)
-
-
-_SESSION_FIELDS = tuple(f.name for f in dataclasses.fields(Session))
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,8 +157,22 @@ FIRST_STEP = "Anda kembali ke awal pengajuan; jawaban Anda tetap tersimpan."
 LANGUAGE_SET = "Bahasa: Bahasa Indonesia."
 CHOOSE_LANGUAGE = "Pilih bahasa:"
 STALE_BUTTON = "Tombol itu untuk pertanyaan sebelumnya."
+CLARIFY = "Maaf, maksud Anda yang mana?"
+CONSENT_HELP = (
+    "Data Anda hanya dipakai petugas Dinas Sosial untuk memeriksa dan memproses pengajuan ini, "
+    "dan dilindungi UU No. 27 Tahun 2022 tentang Pelindungan Data Pribadi. Tanpa persetujuan "
+    "Anda, pengajuan lewat chat tidak bisa dilanjutkan; Anda tetap bisa datang langsung ke "
+    "kantor Dinas Sosial."
+)
+WHY_ASKED = "Jawaban ini diperlukan petugas Dinas Sosial untuk memeriksa pengajuan Anda."
+DONT_KNOW_NOTE = "Bila belum yakin, pilih yang paling sesuai; petugas akan memeriksanya lagi."
+TEXT_NOT_AN_ANSWER = "Mohon tulis jawabannya dengan kata-kata."
+TEXT_VAGUE = "Yang mana? Mohon tulis namanya, supaya petugas tahu yang Anda maksud."
+NAME_NOT_A_NAME = "Mohon tulis nama lengkap seperti di KTP, misalnya: Siti Aminah."
+NAME_DIGITS = "Nama tidak berisi angka. Mohon tulis nama lengkap seperti di KTP."
+PHOTO_WAITING = 'Baik, kirim foto berikutnya. Ketik "selesai" bila sudah semua.'
 
-# Messages returned by the answer parsers (bot/engine/answers.py).
+# Messages returned by the understanding layer (bot/engine/understanding/).
 NIK_NOT_DIGITS = "NIK hanya berisi angka. Ketik 16 angka NIK seperti tertulis di KTP/KK."
 NIK_LENGTH = "NIK harus 16 angka, yang Anda kirim {count} angka. Periksa lagi di KTP/KK."
 NIK_REGION = "6 angka pertama NIK (kode wilayah) tidak dikenal. Periksa lagi di KTP/KK."

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,63 +22,11 @@ from bot.authoring.loader import (
 from bot.engine.checks import Problem
 from bot.engine.flow import SUMMARY
 from bot.engine.machine import FlowMachine
+from tests.kit.sample_flow import VALID_FLOW
 
 HERE = Path(__file__).parent
 INVALID = HERE / "flows_invalid"
 
-VALID_FLOW = """\
-id: uji-mini
-version: 1
-reference_prefix: UJI
-
-office:
-  id: dinsos_uji
-  name: Dinas Sosial Kabupaten Uji
-  address: Jalan Contoh Nomor 1, Kota Uji 90000
-
-service:
-  title: Layanan Uji
-  product: Surat Keterangan Uji
-  cost: Gratis, tidak dipungut biaya.
-  duration: 1 hari kerja.
-  requirements:
-    - Foto Kartu Keluarga (KK).
-  procedure:
-    - Petugas memeriksa berkas Anda.
-  after_submit: Petugas akan menghubungi Anda bila ada yang kurang.
-  complaints:
-    - "Datang langsung: Dinas Sosial Kabupaten Uji"
-
-steps:
-  - id: nama
-    kind: text
-    label: Nama lengkap
-    ask: Siapa nama lengkap Anda?
-
-  - id: status
-    kind: choice
-    label: Jenis pengajuan
-    ask: Apakah ini pengajuan baru, perpanjangan, atau pindahan?
-    options:
-      - value: baru
-        label: Pengajuan baru
-      - value: lama
-        label: Perpanjangan
-      - value: pindah
-        label: Pindahan
-    next:
-      lama: stop_lama
-      else: hp
-
-  - id: stop_lama
-    kind: end
-    ask: Perpanjangan diurus langsung di kantor. Ketik "menu" untuk kembali.
-
-  - id: hp
-    kind: phone
-    label: Nomor HP
-    ask: Nomor HP yang bisa dihubungi petugas?
-"""
 
 # case directory -> (Problem.where, a distinctive part of Problem.what)
 CASES = {
@@ -94,7 +43,7 @@ CASES = {
     "loop": ("step 'nama'", "the steps loop: nama -> status -> nama"),
     "choice_one_option": ("step 'status'", "a choice step needs at least two options"),
     "missing_label": ("step 'nama'", "needs a `label`"),
-    "unknown_kind": ("step 'nama' kind", "Input should be 'text', 'nik'"),
+    "unknown_kind": ("step 'nama' kind", "Input should be 'text', 'name', 'nik'"),
     "duplicate_id": ("step 'nama'", "this step id is used twice"),
     "invalid_yaml": ("yaml", "while parsing a flow sequence"),
     "unknown_top_level_field": ("colour", "Extra inputs are not permitted"),
@@ -138,7 +87,7 @@ def po_file(locales: Path, lang: str, entries: str = "") -> Path:
 # --- the valid base and the broken copies -------------------------------------------------------
 
 
-def test_valid_minimal_flow_has_no_problems(tmp_path, no_locales):
+def test_valid_minimal_flow_has_no_problems(tmp_path: Path, no_locales: Path) -> None:
     path = write_flow(tmp_path / "flows")
     loaded, problems = check(tmp_path / "flows", no_locales)
     assert problems == []
@@ -147,7 +96,7 @@ def test_valid_minimal_flow_has_no_problems(tmp_path, no_locales):
     assert list(flows.flows) == ["uji-mini"]
 
 
-def test_every_case_directory_is_covered():
+def test_every_case_directory_is_covered() -> None:
     dirs = {d.name for d in INVALID.iterdir() if d.is_dir()}
     assert dirs == set(CASES)
     for name in dirs:
@@ -155,7 +104,7 @@ def test_every_case_directory_is_covered():
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_broken_copy_is_the_valid_flow_with_one_small_edit(case):
+def test_broken_copy_is_the_valid_flow_with_one_small_edit(case: str) -> None:
     """Guards "one problem at a time": each copy is VALID_FLOW with a few lines changed."""
     broken = (INVALID / case / "flow.yaml").read_text(encoding="utf-8").splitlines()
     broken = [line for line in broken if not line.startswith("#")]
@@ -168,7 +117,7 @@ def test_broken_copy_is_the_valid_flow_with_one_small_edit(case):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_broken_flow_is_reported(case, no_locales):
+def test_broken_flow_is_reported(case: str, no_locales: Path) -> None:
     where, what = CASES[case]
     path = INVALID / case / "flow.yaml"
     loaded, problems = check(path.parent, no_locales)
@@ -184,14 +133,14 @@ def test_broken_flow_is_reported(case, no_locales):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_broken_flow_stops_the_load(case, no_locales):
+def test_broken_flow_stops_the_load(case: str, no_locales: Path) -> None:
     with pytest.raises(FlowError) as info:
         load_flowset(INVALID / case, no_locales)
     assert [p.where for p in info.value.problems] == [CASES[case][0]]
     assert CASES[case][1] in str(info.value)
 
 
-def test_invalid_yaml_names_the_line(no_locales):
+def test_invalid_yaml_names_the_line(no_locales: Path) -> None:
     path = INVALID / "invalid_yaml" / "flow.yaml"
     line = next(
         i for i, text in enumerate(path.read_text().splitlines(), 1) if "ask: [Siapa" in text
@@ -201,21 +150,21 @@ def test_invalid_yaml_names_the_line(no_locales):
     assert "\n" not in problem.what
 
 
-def test_schema_errors_do_not_parse(no_locales):
+def test_schema_errors_do_not_parse(no_locales: Path) -> None:
     for case in ("unknown_kind", "missing_label", "choice_one_option", "unknown_top_level_field"):
         flow, problems = parse_flow(INVALID / case / "flow.yaml")
         assert flow is None, case
         assert problems, case
 
 
-def test_graph_errors_parse_but_are_reported():
+def test_graph_errors_parse_but_are_reported() -> None:
     for case in ("unknown_next", "loop", "unreachable_step", "duplicate_id"):
         flow, problems = parse_flow(INVALID / case / "flow.yaml")
         assert flow is not None and flow.id == "uji-mini", case
         assert problems, case
 
 
-def test_several_files_are_checked_independently(tmp_path, no_locales):
+def test_several_files_are_checked_independently(tmp_path: Path, no_locales: Path) -> None:
     flows = tmp_path / "flows"
     write_flow(flows)
     broken = (INVALID / "loop" / "flow.yaml").read_text(encoding="utf-8")
@@ -226,14 +175,16 @@ def test_several_files_are_checked_independently(tmp_path, no_locales):
     assert [(Path(p.file).name, p.where) for p in problems] == [("loop.yaml", "step 'nama'")]
 
 
-def test_empty_flows_directory(tmp_path, no_locales):
+def test_empty_flows_directory(tmp_path: Path, no_locales: Path) -> None:
     (tmp_path / "flows").mkdir()
     loaded, problems = check(tmp_path / "flows", no_locales)
     assert loaded == []
     assert [p.what for p in problems] == ["no flow files (*.yaml) here"]
 
 
-def test_flow_file_that_is_not_utf8_is_a_problem_not_a_crash(tmp_path, no_locales):
+def test_flow_file_that_is_not_utf8_is_a_problem_not_a_crash(
+    tmp_path: Path, no_locales: Path
+) -> None:
     """A flow saved as Latin-1 (e.g. by an old editor) must be reported like invalid YAML."""
     flows = tmp_path / "flows"
     flows.mkdir()
@@ -250,14 +201,14 @@ def test_flow_file_that_is_not_utf8_is_a_problem_not_a_crash(tmp_path, no_locale
 # --- the real flows -----------------------------------------------------------------------------
 
 
-def test_real_flows_have_no_structural_problems():
+def test_real_flows_have_no_structural_problems() -> None:
     loaded, problems = check(DEFAULT_FLOWS, DEFAULT_LOCALES)
     structural = [str(p) for p in problems if "translation" not in p.what]
     assert structural == []
     assert {f.id for f, _ in loaded} == {"gowa-kis-reaktivasi", "makassar-kis-pbi"}
 
 
-def test_real_flows_load():
+def test_real_flows_load() -> None:
     flows = load_flowset()
     assert set(flows.flows) == {"gowa-kis-reaktivasi", "makassar-kis-pbi"}
     assert set(flows.machines) == set(flows.flows)
@@ -267,7 +218,7 @@ def test_real_flows_load():
 # --- missing translations -----------------------------------------------------------------------
 
 
-def test_untranslated_catalog_reports_each_flow_text(tmp_path):
+def test_untranslated_catalog_reports_each_flow_text(tmp_path: Path) -> None:
     flows, locales = tmp_path / "flows", tmp_path / "locales"
     write_flow(flows)
     po_file(locales, "en")
@@ -286,7 +237,7 @@ def test_untranslated_catalog_reports_each_flow_text(tmp_path):
     assert engine and all(p.file == "locales/en" for p in engine)
 
 
-def test_translated_text_is_no_longer_reported(tmp_path):
+def test_translated_text_is_no_longer_reported(tmp_path: Path) -> None:
     flows, locales = tmp_path / "flows", tmp_path / "locales"
     write_flow(flows)
     po_file(
@@ -302,7 +253,7 @@ def test_translated_text_is_no_longer_reported(tmp_path):
     assert "step 'hp' ask" in wheres
 
 
-def test_missing_translations_stop_only_a_strict_load(tmp_path):
+def test_missing_translations_stop_only_a_strict_load(tmp_path: Path) -> None:
     flows, locales = tmp_path / "flows", tmp_path / "locales"
     write_flow(flows)
     po_file(locales, "en")
@@ -314,7 +265,7 @@ def test_missing_translations_stop_only_a_strict_load(tmp_path):
     assert all("translation" in p.what for p in info.value.problems)
 
 
-def test_broken_flow_is_not_checked_for_translations(tmp_path):
+def test_broken_flow_is_not_checked_for_translations(tmp_path: Path) -> None:
     flows, locales = tmp_path / "flows", tmp_path / "locales"
     write_flow(flows, (INVALID / "loop" / "flow.yaml").read_text(encoding="utf-8"))
     po_file(locales, "en")
@@ -347,22 +298,22 @@ def makassar() -> FlowMachine:
     return FlowMachine(MAKASSAR)
 
 
-def test_path_with_no_answers_is_the_first_step(makassar):
+def test_path_with_no_answers_is_the_first_step(makassar: FlowMachine) -> None:
     assert makassar.path({}) == ["jenis"]
 
 
-def test_peralihan_with_tunggakan_stops(makassar):
+def test_peralihan_with_tunggakan_stops(makassar: FlowMachine) -> None:
     path = makassar.path({"jenis": "peralihan", "tunggakan": "ya"})
     assert path == ["jenis", "tunggakan", "stop_tunggakan"]
     assert path[-1] == "stop_tunggakan"
 
 
-def test_stop_is_final_even_with_later_answers(makassar):
+def test_stop_is_final_even_with_later_answers(makassar: FlowMachine) -> None:
     path = makassar.path({**BARU, "jenis": "peralihan", "tunggakan": "ya"})
     assert path[-1] == "stop_tunggakan"
 
 
-def test_peralihan_without_tunggakan_asks_for_proof(makassar):
+def test_peralihan_without_tunggakan_asks_for_proof(makassar: FlowMachine) -> None:
     answers = {**BARU, "jenis": "peralihan", "tunggakan": "tidak", "bukti_bayar": PHOTO}
     path = makassar.path(answers)
     assert path[:4] == ["jenis", "tunggakan", "bukti_bayar", "nama"]
@@ -370,26 +321,26 @@ def test_peralihan_without_tunggakan_asks_for_proof(makassar):
     assert makassar.path({"jenis": "peralihan", "tunggakan": "tidak"})[-1] == "bukti_bayar"
 
 
-def test_baru_skips_tunggakan_and_bukti_bayar(makassar):
+def test_baru_skips_tunggakan_and_bukti_bayar(makassar: FlowMachine) -> None:
     path = makassar.path(BARU)
     assert path == [*BARU, SUMMARY]
     assert "tunggakan" not in path and "bukti_bayar" not in path
     assert makassar.path({"jenis": "baru"}) == ["jenis", "nama"]
 
 
-def test_answers_off_the_path_do_not_count(makassar):
+def test_answers_off_the_path_do_not_count(makassar: FlowMachine) -> None:
     path = makassar.path({**BARU, "tunggakan": "ya", "bukti_bayar": PHOTO, "sktm": PHOTO})
     assert path == [*BARU, SUMMARY]
 
 
-def test_dtks_sudah_skips_sktm(makassar):
+def test_dtks_sudah_skips_sktm(makassar: FlowMachine) -> None:
     path = makassar.path(BARU)
     assert "sktm" not in path
     assert path[path.index("dtks") + 1] == "hp"
 
 
 @pytest.mark.parametrize("dtks", ["belum", "tidak_tahu"])
-def test_dtks_belum_or_tidak_tahu_asks_for_sktm(makassar, dtks):
+def test_dtks_belum_or_tidak_tahu_asks_for_sktm(makassar: FlowMachine, dtks: str) -> None:
     without_sktm = makassar.path({**BARU, "dtks": dtks})
     assert without_sktm[-1] == "sktm"
     path = makassar.path({**BARU, "dtks": dtks, "sktm": PHOTO})
@@ -398,7 +349,7 @@ def test_dtks_belum_or_tidak_tahu_asks_for_sktm(makassar, dtks):
     assert path[-1] == SUMMARY
 
 
-def test_pekerjaan_lainnya_asks_what_work(makassar):
+def test_pekerjaan_lainnya_asks_what_work(makassar: FlowMachine) -> None:
     path = makassar.path({**BARU, "pekerjaan": "lainnya"})
     assert path[-1] == "pekerjaan_lain"
     path = makassar.path({**BARU, "pekerjaan": "lainnya", "pekerjaan_lain": "Tukang becak"})
@@ -421,11 +372,11 @@ def test_pekerjaan_lainnya_asks_what_work(makassar):
         ("faskes", "Puskesmas Uji", SUMMARY),
     ],
 )
-def test_next(makassar, state, value, dest):
+def test_next(makassar: FlowMachine, state: str, value: Any, dest: str) -> None:
     assert makassar.next(state, value) == dest
 
 
-def test_gowa_dtks_branches():
+def test_gowa_dtks_branches() -> None:
     assert GOWA is not None
     gowa = FlowMachine(GOWA)
     before = {

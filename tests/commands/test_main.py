@@ -23,7 +23,7 @@ def test_flows_check_reports_file_step_and_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     flows = tmp_path / "flows"
-    flows.mkdir()
+    shutil.copytree(ROOT / "flows" / "shared", flows / "shared")  # the offices it names
     text = (ROOT / "flows" / "gowa-kis-reaktivasi.yaml").read_text()
     (flows / "gowa.yaml").write_text(
         text.replace("      else: foto_rumah", "      else: foto_atap")
@@ -38,7 +38,7 @@ def test_flows_check_reports_missing_translations(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     flows = tmp_path / "flows"
-    flows.mkdir()
+    shutil.copytree(ROOT / "flows" / "shared", flows / "shared")  # the offices it names
     text = (ROOT / "flows" / "gowa-kis-reaktivasi.yaml").read_text()
     (flows / "gowa.yaml").write_text(
         text.replace("Siapa nama lengkap", "Tolong tulis nama lengkap")
@@ -55,6 +55,19 @@ def test_flows_graph_prints_mermaid(capsys: pytest.CaptureFixture[str]) -> None:
     assert "tunggakan --> stop_tunggakan: ya" in out
     assert "dtks --> sktm: lainnya" in out
     assert "summary --> submitted: kirim" in out
+    # the whole conversation, not only the steps: consent, the menu, the asides
+    assert "consent --> office: setuju" in out
+    assert "nama --> cancel: batal" in out
+    assert "cancel --> nama: kembali [was nama] | lanjutkan [was nama]" in out
+    assert "edit --> nik: ubah [nik]" in out
+
+
+def test_flows_graph_steps_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["flows", "graph", "gowa-kis-reaktivasi", "--steps"]) == 0
+    out = capsys.readouterr().out
+    assert "requirements --> nama: mulai" in out
+    assert "sakit --> surat_opname: ya" in out
+    assert "consent" not in out and "cancel" not in out
 
 
 def test_flows_graph_unknown_flow(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,6 +19,7 @@ from bot.engine.model import (
     AskChoice,
     ChoiceMade,
     ContactShared,
+    Dossier,
     Event,
     MediaRef,
     PhotoReceived,
@@ -110,7 +111,8 @@ events: st.SearchStrategy[Event] = st.one_of(
 
 
 ANSWERS_BY_KIND: dict[str, list[Event]] = {
-    "text": [TextReceived(NAME), TextReceived("x")],
+    "text": [TextReceived("Puskesmas Kassi-Kassi"), TextReceived("x")],
+    "name": [TextReceived(NAME), TextReceived("x")],
     "nik": [TextReceived(NIK), TextReceived("123")],
     "kk": [TextReceived(KK)],
     "phone": [TextReceived(PHONE), ContactShared("+6281234567890")],
@@ -215,11 +217,11 @@ def run(session: Session, evs: Iterable[Event]) -> tuple[Session, list[Turn]]:
     return session, turns
 
 
-def dossiers(turns: Sequence[Turn]) -> list:
+def dossiers(turns: Sequence[Turn]) -> list[Dossier]:
     return [a.dossier for t in turns for a in t.actions if isinstance(a, SubmitDossier)]
 
 
-def check_dossier_complete(dossier) -> None:
+def check_dossier_complete(dossier: Dossier) -> None:
     """A dossier must answer a whole path of its flow, from the first step to the summary."""
     flow = FLOWS.flows[dossier.flow_id]
     answers = {item.step: item.value for item in dossier.answers}
@@ -305,7 +307,7 @@ def start_at(name: str) -> Session:
     return scripted(evs, lang_first)
 
 
-def test_scripts_reach_their_starting_points():
+def test_scripts_reach_their_starting_points() -> None:
     assert start_at("new").stage == "new"
     assert start_at("makassar_jenis").step == "jenis"
     assert start_at("makassar_nik").step == "nik"
@@ -322,7 +324,7 @@ def test_scripts_reach_their_starting_points():
     assert start_at("english_summary").stage == "summary"
 
 
-def test_scripted_submission_makassar():
+def test_scripted_submission_makassar() -> None:
     session, turns = run(start_at("makassar_summary"), [ChoiceMade("submit")])
     (dossier,) = dossiers(turns)
     check_dossier_complete(dossier)
@@ -337,7 +339,7 @@ def test_scripted_submission_makassar():
     assert session.stage == "submitted"
 
 
-def test_scripted_submission_gowa():
+def test_scripted_submission_gowa() -> None:
     _, turns = run(start_at("gowa_summary"), [TextReceived("kirim pengajuan")])
     (dossier,) = dossiers(turns)
     check_dossier_complete(dossier)
@@ -350,7 +352,7 @@ def test_scripted_submission_gowa():
     ]
 
 
-def test_a_command_acts_once():
+def test_a_command_acts_once() -> None:
     at_nik = start_at("makassar_nik")
     after, _ = run(at_nik, [TextReceived("kembali")])
     assert (after.stage, after.step) == ("flow", "nama")
@@ -362,7 +364,7 @@ def test_a_command_acts_once():
     assert after.stage == "cancel" and after.answers == at_nik.answers
 
 
-def test_second_submission_gets_a_new_reference():
+def test_second_submission_gets_a_new_reference() -> None:
     session, turns = run(start_at("makassar_summary"), [ChoiceMade("submit"), TextReceived("menu")])
     first = dossiers(turns)[0].reference
     session, _ = run(session, MAKASSAR_TO_SUMMARY[2:])
@@ -378,13 +380,13 @@ def test_second_submission_gets_a_new_reference():
 
 @FAST
 @given(st.lists(events, max_size=40))
-def test_step_never_breaks_from_a_new_session(evs):
+def test_step_never_breaks_from_a_new_session(evs: list[Event]) -> None:
     run(new_session("test", "chat-1", SEED), evs)
 
 
 @FAST
 @given(st.lists(events, max_size=40))
-def test_step_never_breaks_in_english(evs):
+def test_step_never_breaks_in_english(evs: list[Event]) -> None:
     session, turns = run(new_session("test", "chat-1", SEED), [TextReceived("bahasa")])
     assert isinstance(turns[0].actions[-1], AskChoice)  # the consent question, in English
     assert [o.value for o in turns[0].actions[-1].options] == ["ya", "tidak"]
@@ -395,13 +397,13 @@ def test_step_never_breaks_in_english(evs):
 
 @FAST
 @given(st.sampled_from(sorted(SCRIPTS)), st.lists(events, max_size=40))
-def test_step_never_breaks_from_deep_starting_points(name, evs):
+def test_step_never_breaks_from_deep_starting_points(name: str, evs: list[Event]) -> None:
     run(start_at(name), evs)
 
 
 @FAST
 @given(st.data())
-def test_submitted_dossier_answers_a_complete_path(data):
+def test_submitted_dossier_answers_a_complete_path(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(["makassar_summary", "gowa_summary"]), label="start")
     start = start_at(name)
     evs = data.draw(editing_session(start.flow_id or ""), label="events")
@@ -413,7 +415,7 @@ def test_submitted_dossier_answers_a_complete_path(data):
 # --- bugs found while writing these tests, pinned as plain examples ------------------------------
 
 
-def test_back_while_editing_does_not_submit_an_incomplete_dossier():
+def test_back_while_editing_does_not_submit_an_incomplete_dossier() -> None:
     """Edit "jenis" to "peralihan" from the summary, then type "kembali" at the new question
     (tunggakan). This used to show a summary of just [jenis, tunggakan], drop every other
     answer, and let "Kirim pengajuan" submit that incomplete dossier."""
@@ -429,7 +431,7 @@ def test_back_while_editing_does_not_submit_an_incomplete_dossier():
     assert dossiers(turns) == []
 
 
-def test_back_while_editing_keeps_the_other_answers():
+def test_back_while_editing_keeps_the_other_answers() -> None:
     session, _ = run(
         start_at("makassar_summary"),
         [*edit("jenis"), TextReceived("2"), TextReceived("kembali")],
@@ -440,7 +442,7 @@ def test_back_while_editing_keeps_the_other_answers():
         )
 
 
-def test_back_from_an_end_step_reached_while_editing_returns_to_the_question():
+def test_back_from_an_end_step_reached_while_editing_returns_to_the_question() -> None:
     """The stop message says 'Bila salah pilih, ketik "kembali"'. Outside an edit that works;
     during an edit from the summary "kembali" must also lead back to the answer to correct."""
     at_tunggakan = [*edit("jenis"), ChoiceMade("peralihan")]
@@ -451,14 +453,14 @@ def test_back_from_an_end_step_reached_while_editing_returns_to_the_question():
         assert (after.stage, after.step) == ("flow", "tunggakan"), f"{back}: stuck at {after.step}"
 
 
-def test_back_from_an_end_step_outside_an_edit_returns_to_the_question():
+def test_back_from_an_end_step_outside_an_edit_returns_to_the_question() -> None:
     session, _ = run(start_at("makassar_jenis"), [ChoiceMade("peralihan"), ChoiceMade("ya")])
     assert (session.step, session.editing) == ("stop_tunggakan", False)
     after, _ = run(session, [TextReceived("kembali")])
     assert (after.stage, after.step) == ("flow", "tunggakan")
 
 
-def test_never_in_arrears_is_not_stopped_for_arrears():
+def test_never_in_arrears_is_not_stopped_for_arrears() -> None:
     """At Makassar's "tunggakan" question, "tidak pernah nunggak" (I have never been in arrears)
     must not be recorded as "ya, masih ada tunggakan", which ends the application."""
     at_tunggakan, _ = run(start_at("makassar_jenis"), [ChoiceMade("peralihan")])
@@ -469,7 +471,7 @@ def test_never_in_arrears_is_not_stopped_for_arrears():
         assert after.step != "stop_tunggakan", text
 
 
-def test_not_hospitalised_is_not_asked_for_a_hospital_letter():
+def test_not_hospitalised_is_not_asked_for_a_hospital_letter() -> None:
     """At Gowa's "sakit" question, "tidak sedang dirawat" (not in hospital now) must not be
     recorded as "Ya, sedang sakit/dirawat"."""
     at_sakit = start_at("gowa_sakit")
@@ -479,7 +481,7 @@ def test_not_hospitalised_is_not_asked_for_a_hospital_letter():
         assert after.answers.get("sakit") in (None, "tidak"), text
 
 
-def test_superscript_digit_at_a_question_does_not_crash():
+def test_superscript_digit_at_a_question_does_not_crash() -> None:
     """Found by test_step_never_breaks_in_english: "¹" passes str.isdigit() but int() refuses
     it, and parse_choice raised ValueError out of step() at the very first question."""
     consent = scripted([TextReceived("halo")])
@@ -490,7 +492,7 @@ def test_superscript_digit_at_a_question_does_not_crash():
         assert isinstance(turn.actions[-1], AskChoice)
 
 
-def test_superscript_digits_at_the_nik_step_do_not_crash():
+def test_superscript_digits_at_the_nik_step_do_not_crash() -> None:
     """ "²" passes str.isdigit() but not int(): parse_nik used to raise ValueError in step()."""
     at_nik = start_at("makassar_nik")
     turn = step(FLOWS, at_nik, TextReceived("²" * 16), NOW)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.engine.flow import Office
 from bot.engine.flowset import FlowSet
 from tests.conftest import NOW
 from tests.kit.transcript import dump, load, replay
@@ -56,3 +57,24 @@ def test_every_branch_of_every_flow_in_both_languages(flows: FlowSet) -> None:
             ]
             missing += [f"{lang} {fid}: {w}" for w in wanted if (lang, fid, w) not in seen]
     assert not missing, "never reached in a golden transcript:\n" + "\n".join(missing)
+
+
+def test_a_new_service_or_office_rewrites_no_golden(flows: FlowSet) -> None:
+    """A second service at Makassar's office and a new office that sorts first: every golden
+    still plays exactly as recorded (each names the services it needs, and picks by label)."""
+    makassar = flows.flows["makassar-kis-pbi"]
+    bantaeng = Office(id="dinsos_bantaeng", name="Dinas Sosial Kabupaten Bantaeng", address="-")
+    extra = [
+        makassar.model_copy(
+            update={"id": "bantaeng-uji", "reference_prefix": "BTG", "office": bantaeng}
+        ),
+        makassar.model_copy(update={"id": "makassar-uji", "reference_prefix": "MKU"}),
+    ]
+    bigger = FlowSet.build([extra[0], *flows.flows.values(), extra[1]], flows.translators)
+    assert bigger.offices[0].id == "dinsos_bantaeng"
+    assert len(bigger.flows_of("dinsos_makassar")) == 2
+    for path in CASES:
+        script = load(path)
+        turns, _ = replay(bigger, script, NOW)
+        for i, (want, got) in enumerate(zip(script["turns"], turns, strict=True), 1):
+            assert got["bot"] == want.get("bot"), f"{path.name}, turn {i}"

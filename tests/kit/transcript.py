@@ -1,5 +1,11 @@
 """Golden transcripts: a readable YAML conversation (what the citizen sends, what the bot says)
-replayed through the engine with the session written to JSON and read back before every turn."""
+replayed through the engine with the session written to JSON and read back before every turn.
+
+A script's header says what it needs, so adding a service or an office rewrites no golden:
+`flows:` the services loaded for it (default: its `flow:` alone), `lang: en` to talk English,
+and `start: requirements` to begin at that flow's requirements instead of the greeting and
+privacy notice. A turn `pick: LABEL` presses the option of the bot's last question with that
+label, wherever it stands in the list."""
 
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ from bot.engine.model import (
 from bot.engine.step import new_session, step
 
 SEED = "5eed" * 8
+STARTS = ("requirements",)
 
 
 def media(name: str) -> MediaRef:
@@ -38,10 +45,17 @@ def media(name: str) -> MediaRef:
     return MediaRef(key=f"{digest[:2]}/{digest}", mime=mime, sha256=digest, size=1000 + len(name))
 
 
-def event_of(turn: dict[str, Any]) -> Event:
-    for key in ("send", "press", "contact", "rejected", "unsupported"):
+def event_of(turn: dict[str, Any], offered: dict[str, str] | None = None) -> Event:
+    """The citizen's side of a turn; `offered` maps the labels of the bot's last options to
+    their values, for `pick`."""
+    for key in ("send", "press", "pick", "contact", "rejected", "unsupported"):
         if key in turn and not isinstance(turn[key], str):
             raise ValueError(f"quote the {key} value {turn[key]!r}: YAML read it as a non-string")
+    if "pick" in turn:
+        offered = offered or {}
+        if turn["pick"] not in offered:
+            raise ValueError(f"pick {turn['pick']!r}: the bot last offered {sorted(offered)}")
+        return ChoiceMade(offered[turn["pick"]])
     if "send" in turn:
         return TextReceived(str(turn["send"]))
     if "press" in turn:
@@ -56,7 +70,9 @@ def event_of(turn: dict[str, Any]) -> Event:
         return PhotoRejected(str(turn["rejected"]))
     if "unsupported" in turn:
         return Unsupported(str(turn["unsupported"]))
-    raise ValueError(f"a turn needs send/press/photo/album/contact/rejected/unsupported: {turn}")
+    raise ValueError(
+        f"a turn needs send/press/pick/photo/album/contact/rejected/unsupported: {turn}"
+    )
 
 
 def render(action: Action) -> dict[str, Any]:
@@ -85,16 +101,70 @@ def render(action: Action) -> dict[str, Any]:
     raise TypeError(action)
 
 
+_SUBSETS: dict[tuple[int, tuple[str, ...]], FlowSet] = {}
+
+
+def flows_for(flows: FlowSet, script: dict[str, Any]) -> FlowSet:
+    """The services a script is played with: its `flows:`, else its `flow:` alone."""
+    ids = script.get("flows") or ([script["flow"]] if script.get("flow") else [])
+    if not ids:
+        raise ValueError("a script names its services: `flow: ID` or `flows: [ID, ...]`")
+    key = (id(flows), tuple(ids))
+    if key not in _SUBSETS:
+        unknown = [i for i in ids if i not in flows.flows]
+        if unknown:
+            raise ValueError(f"unknown flows {unknown}; known: {sorted(flows.flows)}")
+        _SUBSETS[key] = FlowSet.build([flows.flows[i] for i in ids], flows.translators)
+    return _SUBSETS[key]
+
+
+def opening(flows: FlowSet, script: dict[str, Any], now: Any) -> tuple[Session, dict[str, str]]:
+    """The session a script starts from, and the options last offered: new, or (`start:
+    requirements`) greeted in its language, consenting, and at its flow's requirements, reached
+    through the engine itself by option values (so neither the order of offices nor their
+    number matters)."""
+    session = new_session("test", "chat-1", SEED)
+    start = script.get("start")
+    if start is None:
+        return session, {}
+    if start not in STARTS:
+        raise ValueError(f"start: {start!r}; known starts: {STARTS}")
+    flow = flows.flows[script["flow"]]
+    hello = TextReceived("english" if script.get("lang") == "en" else "halo")
+    turn = step(flows, session, hello, now)
+    turn = step(flows, turn.session, ChoiceMade("ya"), now)
+    for _ in range(2):
+        if turn.session.stage == "office":
+            turn = step(flows, turn.session, ChoiceMade(f"office:{flow.office.id}"), now)
+        elif turn.session.stage == "service":
+            turn = step(flows, turn.session, ChoiceMade(flow.id), now)
+    session = turn.session
+    if (session.stage, session.flow_id) != ("requirements", flow.id):
+        raise ValueError(f"could not reach {flow.id}'s requirements: at {session.stage}")
+    return session, offered(turn.actions)
+
+
+def offered(actions: tuple[Action, ...]) -> dict[str, str]:
+    """Option label -> value, over the questions of one turn of the bot."""
+    out: dict[str, str] = {}
+    for action in actions:
+        if isinstance(action, (AskChoice, RequestPhoto)):
+            out.update({o.label: o.value for o in action.options})
+    return out
+
+
 def replay(
     flows: FlowSet, script: dict[str, Any], now: Any
 ) -> tuple[list[dict[str, Any]], list[Session]]:
     """The bot's side of every turn, and the session after every turn."""
-    session = new_session("test", "chat-1", SEED)
+    flows = flows_for(flows, script)
+    session, options = opening(flows, script, now)
     turns_out, sessions = [], []
     for turn in script["turns"]:
         session = Session.from_json(session.to_json())  # proves the session can be stored
-        result = step(flows, session, event_of(turn), now)
+        result = step(flows, session, event_of(turn, options), now)
         session = result.session
+        options = offered(result.actions)
         rendered = {k: v for k, v in turn.items() if k != "bot"}
         rendered["bot"] = [render(a) for a in result.actions]
         turns_out.append(rendered)

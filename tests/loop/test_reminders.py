@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from bot.channels.base import ChatKey
 from bot.engine.model import ReminderDue, Session
+from bot.engine.stages import Stage
 from bot.loop.reminders import DraftReminders
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
@@ -25,7 +26,7 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-def session(stage: str = "flow", at: datetime = NOW) -> Session:
+def session(stage: Stage = Stage.FLOW, at: datetime = NOW) -> Session:
     s = Session(CHAT.channel, CHAT.chat_id, "00" * 16, stage=stage)
     s.flow_id, s.step, s.updated_at = "gowa-kis-reaktivasi", "nik", at
     return s
@@ -42,7 +43,7 @@ async def test_a_reminder_is_planned_moved_on_and_dropped(redis: Redis) -> None:
     await plans.done(CHAT, score)  # taken with the old time: the new plan stays
     assert await plans.due(NOW + timedelta(hours=24)) == []
     assert len(await plans.due(later + timedelta(hours=20))) == 1
-    await plans.plan(CHAT, session(stage="submitted"))  # nothing under way any more
+    await plans.plan(CHAT, session(stage=Stage.SUBMITTED))  # nothing under way any more
     assert await plans.due(NOW + timedelta(days=9)) == []
 
 
