@@ -28,6 +28,7 @@ from bot.engine.model import (
     SendText,
     Session,
     SubmitDossier,
+    SubmitRevision,
 )
 from bot.engine.step import new_session, step, wants_photo
 from bot.media.intake import Limits, Rejected, intake
@@ -165,6 +166,8 @@ class Runtime:
         for action in turn.actions:
             if isinstance(action, SubmitDossier):
                 await self.submit(action.dossier)
+            elif isinstance(action, SubmitRevision):
+                await self.outbox.submit_revision(action.revision)
             else:
                 actions.append(action)
         await channel.send(key.chat_id, actions)

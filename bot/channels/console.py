@@ -26,6 +26,8 @@ from bot.engine.model import (
     RequestPhoto,
     SendText,
     SubmitDossier,
+    SubmitRevision,
+    Tell,
     TextReceived,
     Unsupported,
 )
@@ -156,6 +158,8 @@ def run(
             for action in chat.send(pending):
                 if isinstance(action, SubmitDossier):
                     write(f"(dossier {action.dossier.reference} -> {chat.delivered[-1]})")
+                elif isinstance(action, Tell | SubmitRevision):
+                    continue  # the office's side: not for the terminal chat
                 else:
                     write("\nbot> " + render(action).replace("\n", "\n     "))
         try:

@@ -308,7 +308,21 @@ class SubmitRevision:
     revision: Revision
 
 
-Action = SendText | AskChoice | RequestPhoto | RequestContact | SubmitDossier | SubmitRevision
+@dataclass(frozen=True, slots=True)
+class Tell:
+    """The replies of this turn are a message from the office of this `kind` (document_request,
+    status, document_reminder, draft_reminder). Says nothing itself: where the platform takes
+    only pre-approved templates (WhatsApp, 24 hours after the citizen last wrote), the kind's
+    template stands in, filled with `values` (reference, document, reason, status, office) in
+    the citizen's language."""
+
+    kind: str
+    values: tuple[tuple[str, str], ...] = ()
+
+
+Action = (
+    SendText | AskChoice | RequestPhoto | RequestContact | SubmitDossier | SubmitRevision | Tell
+)
 
 # --- session ----------------------------------------------------------------------------------
 
@@ -340,6 +354,12 @@ class Session:
     started_at: datetime | None = None
     updated_at: datetime | None = None
     clarify: list[str] = field(default_factory=list)  # the options of a "which did you mean?"
+    # The office's side (office.py): documents staff asked for again, [{ref, flow, step}], the
+    # revisions sent so far (their keys count on), reminders wanted, the last one said.
+    awaiting: list[dict[str, str]] = field(default_factory=list)
+    revisions: int = 0
+    reminders: bool = True
+    reminded_at: datetime | None = None
 
     def copy(self) -> Session:
         """A copy the engine may change (answers and pending are copied, values shared)."""
@@ -361,14 +381,23 @@ class Session:
             self.started_at,
             self.updated_at,
             self.clarify,
+            list(self.awaiting),
+            self.revisions,
+            self.reminders,
+            self.reminded_at,
         )
 
     def to_json(self) -> str:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         if not d["clarify"]:
             del d["clarify"]  # written only while a "which did you mean?" waits for its answer
+        for name, default in _QUIET_DEFAULTS.items():  # the office's fields, only once used
+            if d[name] == default:
+                del d[name]
         d["v"] = SESSION_VERSION
-        for k in ("started_at", "updated_at"):
+        for k in ("started_at", "updated_at", "reminded_at"):
+            if k not in d:
+                continue
             d[k] = d[k].isoformat() if d[k] is not None else None
         return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
@@ -376,13 +405,21 @@ class Session:
     def from_json(raw: str | bytes) -> Session:
         d = json.loads(raw)
         d.pop("v", None)
-        for k in ("started_at", "updated_at"):
+        for k in ("started_at", "updated_at", "reminded_at"):
             if d.get(k):
                 d[k] = datetime.fromisoformat(d[k])
         d["stage"] = Stage(d.get("stage", Stage.NEW))
         if d.get("resume_stage") is not None:
             d["resume_stage"] = Stage(d["resume_stage"])
         return Session(**d)
+
+
+_QUIET_DEFAULTS: dict[str, Any] = {
+    "awaiting": [],
+    "revisions": 0,
+    "reminders": True,
+    "reminded_at": None,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,14 +198,14 @@ SEND_IT_HERE = (
     "Kirim fotonya di chat ini. Pengajuan Anda tetap berjalan; tidak perlu mengisi ulang."
 )
 SEND_IT_LATER = (
-    "Anda sedang mengisi pengajuan lain; jawaban Anda tetap tersimpan. Bila foto {document} "
-    'sudah siap, ketik "kirim dokumen", lalu kirim fotonya.'
+    "Anda sedang mengisi pengajuan lain; jawaban Anda tetap tersimpan. Bila {document} sudah "
+    'siap, ketik "kirim dokumen", lalu kirim fotonya.'
 )
 REVISION_RECEIVED = (
     "Terima kasih, {document} untuk pengajuan {reference} sudah kami terima dan diteruskan ke "
     "petugas. Petugas akan memeriksanya lagi."
 )
-REVISION_ASK = "Kirim foto {document} untuk pengajuan {reference}."
+REVISION_ASK = "Petugas menunggu {document} untuk pengajuan {reference}."
 REVISION_LATER = (
     'Baik. Bila fotonya sudah siap, ketik "kirim dokumen", lalu kirim fotonya di chat ini.'
 )
@@ -229,6 +229,8 @@ DRAFT_REMINDER = (
     "Pengajuan {service} Anda belum selesai. Terakhir Anda sampai di: {where}. Balas pesan ini "
     "untuk melanjutkan; jawaban Anda tersimpan."
 )
+DRAFT_AT_START = "awal pengajuan"
+DRAFT_AT_SUMMARY = "ringkasan, tinggal dikirim"
 HOW_TO_STOP_REMINDERS = 'Ketik "stop pengingat" bila tidak ingin diingatkan lagi.'
 REMINDERS_STOPPED = (
     "Baik, Anda tidak akan diingatkan lagi. Pesan petugas tentang pengajuan Anda tetap kami kirim."
