@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.engine import texts as T
 from bot.engine.flowset import FlowSet
@@ -28,6 +30,8 @@ from bot.engine.reference import make_reference
 from bot.engine.stages import Stage
 from bot.engine.step import new_session, step, wants_photo, wants_status
 from tests.conftest import NOW
+from tests.engine.test_properties import FLOWS
+from tests.engine.test_properties import events as citizen_events
 
 REF = make_reference("GWA", "5eed" * 8, 1)  # a well-formed one: GWA-Y26-X4R-343
 FLOW = "gowa-kis-reaktivasi"
@@ -139,3 +143,32 @@ def test_status_without_a_lookup_says_it_cannot_now(flows: FlowSet) -> None:
     turn = step(flows, s, TextReceived("status"), NOW)
     said = " ".join(getattr(a, "text", "") for a in turn.actions)
     assert flows.tr("id").t(T.STATUS_UNAVAILABLE) in said
+
+
+# --- a property: the office's events mixed into anything a citizen can send ---------------------
+
+office_events = st.one_of(
+    st.sampled_from(OFFICE),
+    st.builds(
+        DocumentRequested,
+        st.just(REF),
+        st.just(FLOW),
+        st.sampled_from(["foto_ktp", "foto_kk", "foto_rumah", "surat_opname"]),
+        st.sampled_from(["blurred", "cut_off", "wrong_document", "expired", "other"]),
+        st.text(max_size=20),
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(citizen_events, office_events), max_size=40))
+def test_a_citizen_is_always_answered_whatever_the_office_says(evs: list[Event]) -> None:
+    s = new_session("test", "1", "5eed" * 8)
+    for ev in evs:
+        turn = step(FLOWS, s, ev, NOW)
+        if not isinstance(ev, DocumentRequested | StatusChanged | ReminderDue | StatusLooked):
+            assert any(not isinstance(a, Tell | SubmitRevision) for a in turn.actions), ev
+        for a in turn.actions:
+            if isinstance(a, SubmitRevision):
+                assert a.revision.media and a.revision.reference == REF
+        s = Session.from_json(turn.session.to_json())
