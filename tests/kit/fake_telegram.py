@@ -38,7 +38,9 @@ def _error(status: int, description: str = "", retry_after: int | None = None) -
 
 
 class FakeTelegram:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listens on host:port (by default a free port on loopback); `url` says where."""
+        self.host, self.port = host, port
         self.url = ""
         self.sent: list[dict[str, Any]] = []  # sendMessage: {chat_id, text, reply_markup}
         # sendPhoto / sendMediaGroup / sendDocument: {chat_id, method, files: [(name, bytes)],
@@ -65,7 +67,7 @@ class FakeTelegram:
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, self.host, self.port).start()
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
         return self
