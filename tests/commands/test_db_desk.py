@@ -121,13 +121,15 @@ def test_the_terminal_chats_application_arrives_as_a_case(tmp_path: Path, flows:
     kk.write_bytes(png(seed=3))
     lines = ["ya", "2", "mulai", "1", "Siti Aminah", "7371014506900001", "7371010101100021",
              f"/photo {kk}", "2", "sudah", "/contact 0812 3456 7890", "Puskesmas Kassi-Kassi",
-             "1"]  # fmt: skip
+             "1", "cek pengajuan"]  # fmt: skip
     try:
         out = "\n".join(_script(chat, lines))
     finally:
         chat.close()
     reference = re.search(r"Nomor pengajuan: (MKS-[\w-]+)", out)
     assert reference, out[-2000:]
+    # "cek pengajuan" finds it at the desk: the terminal chat asks the case store
+    assert f"Pengajuan {reference.group(1)} (Pendaftaran/Peralihan KIS PBI (APBD)): Diterima." in out
 
     async def stored() -> tuple[Case | None, list[Document]]:
         engine = make_engine(url)

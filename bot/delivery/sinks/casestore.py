@@ -9,9 +9,10 @@ import logging
 
 from bot.desk.db import make_engine, make_sessions
 from bot.desk.intake import store_dossier
+from bot.desk.lookup import chat_cases
 from bot.desk.revisions import NotTheirs, store_revision
 from bot.engine.flowset import FlowSet
-from bot.engine.model import Dossier, Revision
+from bot.engine.model import CaseStatus, Dossier, Revision
 
 log = logging.getLogger("wargabot.casestore")
 
@@ -33,6 +34,10 @@ class CaseStoreSink:
             await store_revision(self.sessions, self.flows, revision)
         except NotTheirs as exc:  # never retried: no later attempt can make it theirs
             log.warning("a revision was not stored: %s", exc, extra={"dossier": revision.reference})
+
+    async def cases(self, channel: str, chat_id: str, reference: str) -> tuple[CaseStatus, ...]:
+        """A chat's cases as the office has them now (bot/desk/lookup.py)."""
+        return await chat_cases(self.sessions, channel, chat_id, reference)
 
     async def close(self) -> None:
         await self.engine.dispose()
