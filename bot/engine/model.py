@@ -10,27 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.engine.records import AnswerItem, Dossier, MediaRef, Revision
 from bot.engine.stages import Stage
 
-# --- media --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class MediaRef:
-    """A stored photo or PDF: `key` is where the media store keeps it, never a citizen's path."""
-
-    key: str
-    mime: str
-    sha256: str
-    size: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "mime": self.mime, "sha256": self.sha256, "size": self.size}
-
-    @staticmethod
-    def from_dict(d: dict[str, Any]) -> MediaRef:
-        return MediaRef(str(d["key"]), str(d["mime"]), str(d["sha256"]), int(d["size"]))
-
+__all__ = ["AnswerItem", "Dossier", "MediaRef", "Revision"]  # the records, named here too
 
 # --- events: what happened --------------------------------------------------------------------
 
@@ -100,8 +83,7 @@ class StatusChanged:
 
 @dataclass(frozen=True, slots=True)
 class ReminderDue:
-    """Time to remind the citizen, once: of an application left unfinished (`kind` draft, `since`
-    the last message it follows), or of a document the office still waits for (kind document)."""
+    """Time to remind the citizen, once: of an unfinished application or an awaited document."""
 
     kind: str  # "draft" | "document"
     since: str = ""  # draft: the session's updated_at it was planned from (ISO)
@@ -111,8 +93,7 @@ class ReminderDue:
 
 @dataclass(frozen=True, slots=True)
 class CaseStatus:
-    """One of the chat's cases as the office has it now: its status (with staff's reason, when
-    told), the documents staff wait for, and the last thing the office told the citizen."""
+    """One of the chat's cases as the office has it now, and the last thing it told the citizen."""
 
     reference: str
     flow_id: str
@@ -124,27 +105,18 @@ class CaseStatus:
 
 @dataclass(frozen=True, slots=True)
 class StatusLooked:
-    """The citizen asked how their application stands ("status", "cek pengajuan", its
-    reference): the runtime looked up this chat's cases (`cases` None: the lookup failed).
-    `reference` is the one asked about, "" for all of them."""
+    """The citizen asked for their status: the chat's cases the runtime found (None: it could not
+    look now); `reference` the one asked about, "" for all."""
 
     reference: str
     cases: tuple[CaseStatus, ...] | None
 
 
 OfficeEvent = DocumentRequested | StatusChanged | ReminderDue
-Event = (
-    TextReceived
-    | ChoiceMade
-    | PhotoReceived
-    | ContactShared
-    | PhotoRejected
-    | Unsupported
-    | DocumentRequested
-    | StatusChanged
-    | ReminderDue
-    | StatusLooked
+CitizenEvent = (
+    TextReceived | ChoiceMade | PhotoReceived | ContactShared | PhotoRejected | Unsupported
 )
+Event = CitizenEvent | OfficeEvent | StatusLooked
 
 REJECT_REASONS = (
     "format",
@@ -195,112 +167,8 @@ class RequestContact:
 
 
 @dataclass(frozen=True, slots=True)
-class AnswerItem:
-    step: str
-    label: str
-    value: Any
-    display: str
-
-
-@dataclass(frozen=True, slots=True)
-class Dossier:
-    """A completed application, as the engine hands it over at submission."""
-
-    reference: str
-    flow_id: str
-    flow_version: int
-    office: str
-    service: str
-    language: str
-    channel: str
-    chat_id: str
-    submitted_at: datetime
-    started_at: datetime
-    answers: tuple[AnswerItem, ...]
-    photos: tuple[tuple[str, MediaRef], ...]
-
-    def to_json(self) -> str:
-        """Everything needed to deliver it later (the outbox keeps this), media by reference."""
-        d = {
-            "reference": self.reference,
-            "flow_id": self.flow_id,
-            "flow_version": self.flow_version,
-            "office": self.office,
-            "service": self.service,
-            "language": self.language,
-            "channel": self.channel,
-            "chat_id": self.chat_id,
-            "submitted_at": self.submitted_at.isoformat(),
-            "started_at": self.started_at.isoformat(),
-            "answers": [[a.step, a.label, a.value, a.display] for a in self.answers],
-            "photos": [[step, ref.to_dict()] for step, ref in self.photos],
-        }
-        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
-
-    @staticmethod
-    def from_json(raw: str | bytes) -> Dossier:
-        d = json.loads(raw)
-        return Dossier(
-            reference=d["reference"],
-            flow_id=d["flow_id"],
-            flow_version=int(d["flow_version"]),
-            office=d["office"],
-            service=d["service"],
-            language=d["language"],
-            channel=d["channel"],
-            chat_id=d["chat_id"],
-            submitted_at=datetime.fromisoformat(d["submitted_at"]),
-            started_at=datetime.fromisoformat(d["started_at"]),
-            answers=tuple(AnswerItem(*a) for a in d["answers"]),
-            photos=tuple((step, MediaRef.from_dict(ref)) for step, ref in d["photos"]),
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class SubmitDossier:
     dossier: Dossier
-
-
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """One document sent again because the office asked for it: a new revision of that document
-    of the same case, never a second dossier. `key` names it once (a repeat changes nothing)."""
-
-    key: str  # "{reference}/{step}/{n}", n counting the chat's revisions
-    reference: str
-    step: str
-    language: str
-    channel: str
-    chat_id: str
-    sent_at: datetime
-    media: tuple[MediaRef, ...]
-
-    def to_json(self) -> str:
-        d = {
-            "key": self.key,
-            "reference": self.reference,
-            "step": self.step,
-            "language": self.language,
-            "channel": self.channel,
-            "chat_id": self.chat_id,
-            "sent_at": self.sent_at.isoformat(),
-            "media": [m.to_dict() for m in self.media],
-        }
-        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
-
-    @staticmethod
-    def from_json(raw: str | bytes) -> Revision:
-        d = json.loads(raw)
-        return Revision(
-            key=d["key"],
-            reference=d["reference"],
-            step=d["step"],
-            language=d["language"],
-            channel=d["channel"],
-            chat_id=d["chat_id"],
-            sent_at=datetime.fromisoformat(d["sent_at"]),
-            media=tuple(MediaRef.from_dict(m) for m in d["media"]),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,11 +178,8 @@ class SubmitRevision:
 
 @dataclass(frozen=True, slots=True)
 class Tell:
-    """The replies of this turn are a message from the office of this `kind` (document_request,
-    status, document_reminder, draft_reminder). Says nothing itself: where the platform takes
-    only pre-approved templates (WhatsApp, 24 hours after the citizen last wrote), the kind's
-    template stands in, filled with `values` (reference, document, reason, status, office) in
-    the citizen's language."""
+    """This turn's replies are a message from the office of `kind`: where only pre-approved
+    templates may go (WhatsApp, 24 hours on), its template stands in, filled with `values`."""
 
     kind: str
     values: tuple[tuple[str, str], ...] = ()
@@ -415,11 +280,8 @@ class Session:
 
 
 _QUIET_DEFAULTS: dict[str, Any] = {
-    "awaiting": [],
-    "revisions": 0,
-    "reminders": True,
-    "reminded_at": None,
-}
+    "awaiting": [], "revisions": 0, "reminders": True, "reminded_at": None,
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,10 +24,10 @@ from bot.engine.model import (
     Tell,
     TextReceived,
 )
-from bot.engine.reference import is_valid_reference
 from bot.engine.stages import DRAFT, Stage, position
-from bot.engine.understanding import command_of, hear
+from bot.engine.understanding import hear
 from bot.engine.understanding import lexicon as L
+from bot.engine.understanding.commands import status_asked
 from bot.engine.understanding.meaning import dont_know_span, polarity
 
 OFFICE_EVENTS = (DocumentRequested, StatusChanged, ReminderDue, StatusLooked)
@@ -37,32 +37,12 @@ REASONS = {
     "wrong_document": T.REASON_WRONG_DOCUMENT,
     "expired": T.REASON_EXPIRED,
 }
-# Words that may stand beside a reference when the citizen asks about it ("cek MKS-...").
-_ASKING = L._set(
-    "cek status pengajuan nomor no ref referensi bagaimana gimana check application number"
-    " saya punya yang"
-)
-
-
 # --- what the runtime asks before a turn ---------------------------------------------------------
 
 
 def wants_status(event: Event) -> str | None:
-    """The reference a message asks the status of ("" for all of the chat's), or None when it
-    does not ask: "status", "cek pengajuan", or a well-formed reference, alone or with "cek"."""
-    if not isinstance(event, TextReceived):
-        return None
-    heard = hear(event.text)
-    if command_of(heard) == "status":
-        return ""
-    words = event.text.replace(",", " ").replace(":", " ").split()
-    refs = [w.strip(".?!").upper() for w in words if is_valid_reference(w.strip(".?!"))]
-    if len(refs) != 1:
-        return None
-    rest = hear(" ".join(w for w in words if not is_valid_reference(w.strip(".?!"))))
-    if all(w in _ASKING or w in L.HONORIFICS or w in L.PARTICLES for w in rest.words):
-        return refs[0]
-    return None
+    """The reference a message asks the status of ("" for all of the chat's), or None."""
+    return status_asked(event.text) if isinstance(event, TextReceived) else None
 
 
 # --- the flow's words for a case -----------------------------------------------------------------
