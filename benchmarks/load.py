@@ -1,11 +1,16 @@
 """`wargabot bench load`: starts redis-server, a fake Bot API sink and `wargabot serve`, then sends
-Telegram-shaped updates and reports throughput, latency, Redis bytes per session and server RSS."""
+Telegram-shaped updates and reports throughput, latency, Redis bytes per session and server RSS.
+
+Two figures per phase: the webhook's (its 200 comes once the update is written down) and the
+citizen's (an update counts as answered when its reply reaches the fake Bot API, which records
+when each chat's replies arrive: every scripted update gets exactly one reply)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -16,7 +21,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import uvloop
 
@@ -55,9 +60,11 @@ def _content_length(head: bytes) -> int:
 
 class _SinkProtocol(asyncio.Protocol):
     """A Bot API that answers every call at once, over raw HTTP/1.1 keep-alive: the benchmark
-    measures wargabot, not Telegram, and the harness takes as little of the 2 cores as it can."""
+    measures wargabot, not Telegram, and the harness takes as little of the 2 cores as it can.
+    `GET /arrivals` answers when each chat's messages arrived (epoch seconds)."""
 
     sent = 0
+    arrivals: ClassVar[dict[str, list[float]]] = {}
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport, self.buffer = cast(asyncio.Transport, transport), b""
@@ -72,12 +79,27 @@ class _SinkProtocol(asyncio.Protocol):
                 return
             if len(self.buffer) < size:
                 return
-            self.buffer = self.buffer[size:]
+            request, self.buffer = self.buffer[:size], self.buffer[size:]
+            if request.startswith(b"GET /arrivals"):
+                self._answer(json.dumps(_SinkProtocol.arrivals).encode())
+                continue
+            if request.startswith(b"GET /count"):
+                self._answer(b"%d" % _SinkProtocol.sent)
+                continue
             _SinkProtocol.sent += 1
+            chat = _CHAT_ID.search(request, end + 4)
+            if chat is not None:
+                _SinkProtocol.arrivals.setdefault(chat[1].decode(), []).append(time.time())
             body = b'{"ok":true,"result":{"message_id":%d,"date":0,' % _SinkProtocol.sent
             body += b'"chat":{"id":1,"type":"private"}}}'
-            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            self.transport.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self._answer(body)
+
+    def _answer(self, body: bytes) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        self.transport.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
+_CHAT_ID = re.compile(rb'"chat_id": ?"?(-?\d+)')
 
 
 def _update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
@@ -101,6 +123,22 @@ class Result:
     latencies: list[float]
     errors: int
     kinds: Counter[str] = field(default_factory=Counter)
+    started: float = 0.0  # epoch seconds
+    updates: list[tuple[str, int, float]] = field(default_factory=list)  # chat, place, due
+    answers: list[float] = field(default_factory=list)  # seconds from due to reply
+    last_answer: float = 0.0
+    unanswered: int = 0
+
+    def answered(self) -> str:
+        """Updates answered per second (until the last reply), p50/p99 from due to reply."""
+        if not self.answers:
+            return "no replies seen"
+        rate = len(self.answers) / max(self.last_answer - self.started, 1e-9)
+        ordered = sorted(self.answers)
+        p50 = ordered[len(ordered) // 2] * 1000
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000
+        tail = f", {self.unanswered} unanswered" if self.unanswered else ""
+        return f"answered {rate:,.0f}/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms{tail}"
 
     def fail(self, kind: str) -> None:
         self.errors += 1
@@ -172,17 +210,20 @@ class Pool:
 
 
 class Load:
-    def __init__(self, port: int, chats: int) -> None:
-        self.port, self.chats = port, chats
+    def __init__(self, port: int, chats: int, sink: int = 0) -> None:
+        self.port, self.chats, self.sink = port, chats, sink
         self.next_id = 1
         self.position = [0] * chats
+        self.written = 0  # updates the server took (200)
 
-    def take(self) -> bytes:
-        """The next update as a whole HTTP request to the Telegram webhook."""
+    def take(self) -> tuple[str, int, bytes]:
+        """The next update: its chat, its place in the chat's conversation, and the whole HTTP
+        request to the Telegram webhook."""
         n = self.next_id
         self.next_id += 1
         chat = n % self.chats
-        text = SCRIPT[self.position[chat] % len(SCRIPT)]
+        k = self.position[chat]
+        text = SCRIPT[k % len(SCRIPT)]
         self.position[chat] += 1
         body = json.dumps(_update(n, 900_000_000 + chat, text)).encode()
         head = (
@@ -190,14 +231,19 @@ class Load:
             f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         )
-        return head.encode() + body
+        return str(900_000_000 + chat), k, head.encode() + body
 
     async def _post(self, pool: Pool, result: Result, since: float) -> None:
         """One update; its latency counts from `since`, when it was due to be sent."""
+        due = time.time() - (time.perf_counter() - since)
+        chat, k, request = self.take()
         try:
-            status = await pool.post(self.take())
+            status = await pool.post(request)
             if status != 200:
                 result.fail(f"HTTP {status}")
+            else:
+                self.written += 1
+                result.updates.append((chat, k, due))
         except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
             result.fail(type(exc).__name__)
         result.latencies.append(time.perf_counter() - since)
@@ -214,9 +260,11 @@ class Load:
                 await self._post(pool, result, time.perf_counter())
 
         start = time.perf_counter()
+        result.started = time.time()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         result.seconds = time.perf_counter() - start
         pool.close()
+        await self.answered(result)
         return result
 
     async def open(self, seconds: float, rate: float) -> Result:
@@ -226,6 +274,7 @@ class Load:
         pool = Pool(self.port, 512)
         tasks = set()
         start = time.perf_counter()
+        result.started = time.time()
         for i in range(int(seconds * rate)):
             due = start + i / rate
             delay = due - time.perf_counter()
@@ -237,7 +286,39 @@ class Load:
         await asyncio.gather(*tasks)
         result.seconds = time.perf_counter() - start
         pool.close()
+        await self.answered(result)
         return result
+
+    async def answered(self, result: Result, quiet: float = 10.0) -> None:
+        """Wait until every update written so far has its reply at the fake Bot API (or none
+        came for `quiet` seconds), then note when each of this phase's updates was answered."""
+        if not self.sink:
+            return
+        last, since = -1, time.monotonic()
+        while (count := int(await _get(self.sink, "/count"))) < self.written:
+            if count != last:
+                last, since = count, time.monotonic()
+            elif time.monotonic() - since > quiet:
+                break
+            await asyncio.sleep(0.05)
+        arrivals: dict[str, list[float]] = json.loads(await _get(self.sink, "/arrivals"))
+        for chat, k, due in result.updates:
+            times = arrivals.get(chat, [])
+            if k < len(times):
+                result.answers.append(times[k] - due)
+                result.last_answer = max(result.last_answer, times[k])
+            else:
+                result.unanswered += 1
+
+
+async def _get(port: int, path: str) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        head = await reader.readuntil(b"\r\n\r\n")
+        return await reader.readexactly(_content_length(head))
+    finally:
+        writer.close()
 
 
 def _tree(pid: int) -> list[int]:
@@ -348,7 +429,7 @@ def run(seconds: float, rate: float, concurrency: int, chats: int, workers: int)
             server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env)
             procs = Processes(server.pid, redis_proc.pid, sink.pid)
             url = f"redis://127.0.0.1:{rport}/0"
-            uvloop.run(_bench(wport, url, procs, seconds, rate, concurrency, chats, workers))
+            uvloop.run(_bench(wport, sport, url, procs, seconds, rate, concurrency, chats, workers))
         finally:
             for proc in (server, sink, redis_proc):
                 if proc is not None:
@@ -374,6 +455,7 @@ async def _wait_healthy(port: int) -> None:
 
 async def _bench(
     wport: int,
+    sink: int,
     redis_url: str,
     procs: Processes,
     seconds: float,
@@ -383,7 +465,7 @@ async def _bench(
     workers: int,
 ) -> None:
     await _wait_healthy(wport)
-    load = Load(wport, chats)
+    load = Load(wport, chats, sink)
     await load.closed(2.0, conc)  # warm-up: every chat gets a session
     before = procs.cpu()
     top = await load.closed(seconds, conc)
@@ -395,11 +477,13 @@ async def _bench(
         f"  sustained ({conc} in flight): {top.sent / top.seconds:,.0f} updates/s, "
         f"p50 {top.pct(0.5):.1f} ms, p99 {top.pct(0.99):.1f} ms, {top.said()}"
     )
+    print(f"    citizens: {top.answered()}")
     print(
         f"  offered {rate:,.0f}/s for {seconds:g} s: "
         f"{fixed.sent / fixed.seconds:,.0f} updates/s, "
         f"p50 {fixed.pct(0.5):.1f} ms, p99 {fixed.pct(0.99):.1f} ms, {fixed.said()}"
     )
+    print(f"    citizens: {fixed.answered()}")
     per_update = {k: (after[k] - before[k]) / max(top.sent, 1) * 1000 for k in before}
     parts = ", ".join(f"{k} {v:.2f}" for k, v in per_update.items())
     print(f"  CPU ms per update (sustained phase): {parts}; total {sum(per_update.values()):.2f}")

@@ -1,5 +1,7 @@
-"""Settings from the environment and a .env file: the only module that reads os.environ.
-Every setting has an embedded default, so `wargabot chat` and `wargabot serve` start with none."""
+"""Settings from the environment and a .env file: every setting the office configures is read
+here, each with an embedded default, so `wargabot chat` and `wargabot serve` start with none.
+(Process plumbing is not a setting: the web processes pass PROMETHEUS_MULTIPROC_DIR and
+RUN_WORKER to their children through the environment.)"""
 
 from __future__ import annotations
 
@@ -65,6 +67,11 @@ class Settings(BaseSettings):
     TWILIO_API_URL: str = "https://api.twilio.com"
     TWILIO_RATE_PER_SECOND: float = Field(default=1, gt=0)
     TWILIO_DELETE_MEDIA: bool = True
+    # Where Twilio's media redirect may lead: host names (https only) or whole origins.
+    TWILIO_MEDIA_HOSTS: str = "mms.twiliocdn.com,s3-external-1.amazonaws.com"
+
+    # The journal: a web process's unfinished work is taken over after this many idle seconds.
+    JOURNAL_CLAIM_IDLE_SECONDS: float = Field(default=5, gt=0)
 
     # Where completed dossiers go (several sinks at once; each is on when its setting is set).
     INBOX_MAILDIR_ENABLED: bool = True
@@ -112,6 +119,18 @@ class Settings(BaseSettings):
     @classmethod
     def _api_url(cls, value: str, info: object) -> str:
         return _http_url(value, getattr(info, "field_name", "URL"))
+
+    @field_validator("TWILIO_MEDIA_HOSTS")
+    @classmethod
+    def _media_hosts(cls, value: str) -> str:
+        for entry in (e.strip() for e in value.split(",") if e.strip()):
+            if "://" in entry:
+                parsed = urlparse(entry)
+                if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.path:
+                    raise ValueError(f"{entry!r} is not a host or an origin like https://host:port")
+            elif "/" in entry or ":" in entry or " " in entry:
+                raise ValueError(f"{entry!r} is not a host name (https is implied)")
+        return value
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -232,6 +251,10 @@ class Settings(BaseSettings):
     @property
     def whatsapp_enabled(self) -> bool:
         return bool(self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN)
+
+    @property
+    def twilio_media_hosts(self) -> list[str]:
+        return [e.strip() for e in self.TWILIO_MEDIA_HOSTS.split(",") if e.strip()]
 
     @property
     def desk_admin_totp(self) -> frozenset[str]:

@@ -1,13 +1,43 @@
 """The edge vocabulary every channel speaks: a chat's key, an inbound message as a channel parsed
-it, a file still to fetch, and the Channel protocol. Data and protocols only; no I/O here."""
+it (and as the journal keeps it), a file still to fetch, one outgoing platform message, and the
+Channel protocol. Data, codecs and protocols only; no I/O here."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from bot.engine.model import Action, Event, Session
+from bot.engine.model import (
+    Action,
+    ChoiceMade,
+    ContactShared,
+    Event,
+    MediaRef,
+    PhotoReceived,
+    PhotoRejected,
+    Session,
+    TextReceived,
+    Unsupported,
+)
+
+MAX_TEXT_IN = 4096  # characters of one inbound text kept (Telegram's own limit for a message)
+
+
+class Malformed(ValueError):
+    """An authenticated call carrying what no platform sends (a number for a text, a chat id
+    that is not a number, NumMedia "1.5"): refused with 400, never a 500 or silence."""
+
+
+def clean_text(value: object, what: str, limit: int = MAX_TEXT_IN) -> str:
+    """A text from a platform, safe to keep: a str (else Malformed), lone UTF-16 surrogates
+    (which no UTF-8 store takes) replaced by U+FFFD, at most `limit` characters."""
+    if not isinstance(value, str):
+        raise Malformed(f"{what} is a {type(value).__name__}, not a text")
+    if not value.isascii():
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value[:limit]
 
 
 @dataclass(frozen=True)
@@ -32,20 +62,103 @@ class MediaSource:
     declared_size: int | None = None
 
 
+_EVENTS: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (TextReceived, ChoiceMade, ContactShared, PhotoRejected, Unsupported, PhotoReceived)
+}
+
+
+def _event_data(event: Event) -> dict[str, Any]:
+    if isinstance(event, PhotoReceived):
+        return {"type": "PhotoReceived", "media": [m.to_dict() for m in event.media]}
+    field = event.__slots__[0]  # every other event is one text field
+    return {"type": type(event).__name__, field: getattr(event, field)}
+
+
+def _event_of(data: dict[str, Any]) -> Event:
+    kind = data.pop("type")
+    if kind == "PhotoReceived":
+        return PhotoReceived(tuple(MediaRef.from_dict(m) for m in data["media"]))
+    event: Event = _EVENTS[kind](**data)
+    return event
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """One message as a channel parsed it: an event, or media still to fetch."""
+    """One message as a channel parsed it: an event, or media still to fetch. `album` groups
+    the messages of one Telegram album; `at` is when it arrived (epoch seconds, 0: unknown)."""
 
     key: ChatKey
     message_id: str
     event: Event | None = None
     media: tuple[MediaSource, ...] = ()
     album: str | None = None
+    at: float = 0.0
+
+    def to_json(self) -> str:
+        """As the journal keeps it until its turn is done."""
+        d: dict[str, Any] = {"c": self.key.channel, "k": self.key.chat_id, "m": self.message_id}
+        if self.event is not None:
+            d["e"] = _event_data(self.event)
+        if self.media:
+            d["media"] = [[s.handle, s.declared_size] for s in self.media]
+        if self.album:
+            d["album"] = self.album
+        if self.at:
+            d["at"] = self.at
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+    @staticmethod
+    def from_json(raw: str | bytes) -> Inbound:
+        d = json.loads(raw)
+        return Inbound(
+            ChatKey(d["c"], d["k"]),
+            d["m"],
+            _event_of(d["e"]) if "e" in d else None,
+            tuple(MediaSource(h, s) for h, s in d.get("media", ())),
+            d.get("album"),
+            float(d.get("at", 0.0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One platform message as the reply queue keeps it: its text and the buttons under it.
+    `keyboard` None sends no keyboard, () takes the last one away; `contact` makes its one
+    button share the phone number (Telegram). Channels without buttons number the choices in
+    the text when they render, and ignore both."""
+
+    text: str
+    keyboard: tuple[str, ...] | None = None
+    contact: bool = False
+
+    def to_json(self) -> str:
+        d: dict[str, Any] = {"t": self.text}
+        if self.keyboard is not None:
+            d["kb"] = list(self.keyboard)
+        if self.contact:
+            d["contact"] = True
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+    @staticmethod
+    def from_json(raw: str | bytes) -> Outgoing:
+        d = json.loads(raw)
+        keyboard = None if d.get("kb") is None else tuple(d["kb"])
+        return Outgoing(d["t"], keyboard, bool(d.get("contact")))
 
 
 class Channel(Protocol):
+    """What the runtime needs of a platform. `deliver` raises the exceptions of
+    bot/channels/sender.py (RetryLater, Transient, Hold); anything else means the message can
+    never be sent."""
+
     name: str
 
     async def fetch(self, source: MediaSource) -> bytes: ...
 
-    async def send(self, chat_id: str, actions: Sequence[Action]) -> None: ...
+    async def discard(self, source: MediaSource) -> None:
+        """The platform's copy of a fetched file may go: called once the turn is saved."""
+
+    def render(self, actions: Sequence[Action]) -> list[Outgoing]: ...
+
+    async def deliver(self, chat_id: str, message: Outgoing) -> None: ...

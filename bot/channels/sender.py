@@ -1,5 +1,6 @@
-"""Sending replies: per-chat order, a global and a per-chat rate, retry_after honoured and
-transient errors retried. Knows nothing of any platform: a channel passes its send function."""
+"""Sending one reply: a global and a per-chat rate, retry_after honoured, transient errors retried
+a few times, and what the platform's answer means for the reply queue. Knows nothing of any
+platform (a channel passes its deliver call) and nothing of where replies wait (Redis)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.observe import metrics
 
 log = logging.getLogger("wargabot.outbound")
 
-# Seconds a stopping service keeps trying to send the replies it has queued: under the 10 s
-# Docker (and systemd) give a process between SIGTERM and SIGKILL.
+# Seconds a stopping service keeps sending the reply in hand: under the 10 s Docker (and
+# systemd) give a process between SIGTERM and SIGKILL. Replies not sent by then stay queued in
+# Redis for another process (or this one, restarted).
 SHUTDOWN_DRAIN = 7.0
 
 
@@ -28,6 +31,12 @@ class RetryLater(Exception):
 
 class Transient(Exception):
     """A network error or a 5xx: worth trying again shortly."""
+
+
+class Hold(Exception):
+    """The platform may not take this message now (WhatsApp outside the 24-hour window, say): it
+    stays first in its chat's queue, and the chat's later replies behind it, until the chat is
+    kicked again (the citizen writes, or the sender of the message kicks it)."""
 
 
 @dataclass
@@ -54,87 +63,37 @@ class RateLimiter:
             await asyncio.sleep(slot - now)
 
 
-class ReplyQueue:
-    """Runs each chat's sends one after another, in order, without blocking the caller."""
+# sent: done. held: keep it first and stop (Hold). later: still failing after the retries, keep
+# it and try again later. failed: the platform refused it for good (logged, counted, dropped).
+Outcome = Literal["sent", "held", "later", "failed"]
 
-    def __init__(
-        self,
-        channel: str,
-        limiter: RateLimiter,
-        attempts: int = 5,
-        backoff: float = 0.5,
-    ) -> None:
-        self.channel = channel
-        self.limiter = limiter
-        self.attempts = attempts
-        self.backoff = backoff
-        self._tails: dict[str, asyncio.Task[None]] = {}
-        self._running: set[asyncio.Task[None]] = set()  # every chat's, not only the last
 
-    def submit(self, chat_id: str, sends: list[Callable[[], Awaitable[object]]]) -> None:
-        previous = self._tails.get(chat_id)
-        task = asyncio.create_task(self._run(chat_id, previous, sends))
-        self._tails[chat_id] = task
-        self._running.add(task)
-        task.add_done_callback(lambda t: self._forget(chat_id, t))
-
-    def _forget(self, chat_id: str, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        if self._tails.get(chat_id) is task:
-            del self._tails[chat_id]
-
-    async def _run(
-        self,
-        chat_id: str,
-        previous: asyncio.Task[None] | None,
-        sends: list[Callable[[], Awaitable[object]]],
-    ) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        for send in sends:
-            await self._send(chat_id, send)
-
-    async def _send(self, chat_id: str, send: Callable[[], Awaitable[object]]) -> None:
-        delay = self.backoff
-        for attempt in range(1, self.attempts + 1):
-            await self.limiter.wait(chat_id)
-            try:
-                await send()
-                return
-            except RetryLater as exc:
-                await asyncio.sleep(exc.after)
-            except Transient as exc:
-                log.warning("send failed (attempt %d): %s", attempt, exc)
-                await asyncio.sleep(delay)
-                delay *= 2
-            except Exception:
-                log.exception("send failed for good on %s", self.channel)
-                break
-        metrics.child(metrics.SEND_ERRORS, self.channel).inc()
-
-    async def flush(self, chat_id: str) -> None:
-        """Wait until the sends queued so far for this chat have been attempted."""
-        tail = self._tails.get(chat_id)
-        if tail is not None:
-            await asyncio.wait([tail])
-
-    async def drain(self, timeout: float | None = None) -> int:
-        """Wait until every queued send has been attempted (tests, shutdown). With a timeout,
-        what is still waiting then is given up (logged and counted): a platform that does not
-        answer must not hold a restart for minutes. Returns how many were given up."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self._running:
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                return await self._give_up()
-            await asyncio.wait(list(self._running), timeout=left)
-        return 0
-
-    async def _give_up(self) -> int:
-        pending = list(self._running)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        log.warning("stopping: %d batch(es) of replies on %s not sent", len(pending), self.channel)
-        metrics.child(metrics.SEND_ERRORS, self.channel).inc(len(pending))
-        return len(pending)
+async def send_one(
+    channel: str,
+    chat_id: str,
+    deliver: Callable[[], Awaitable[object]],
+    limiter: RateLimiter,
+    attempts: int = 5,
+    backoff: float = 0.5,
+) -> Outcome:
+    """One reply, within the rates, retried on RetryLater and Transient up to `attempts`."""
+    delay = backoff
+    for attempt in range(1, attempts + 1):
+        await limiter.wait(chat_id)
+        try:
+            await deliver()
+            return "sent"
+        except Hold:
+            return "held"
+        except RetryLater as exc:
+            await asyncio.sleep(exc.after)
+        except Transient as exc:
+            log.warning("send failed on %s (attempt %d): %s", channel, attempt, exc)
+            await asyncio.sleep(delay)
+            delay *= 2
+        except Exception:
+            log.exception("a reply on %s was refused for good and is dropped", channel)
+            metrics.child(metrics.SEND_ERRORS, channel).inc()
+            return "failed"
+    metrics.child(metrics.SEND_ERRORS, channel).inc()
+    return "later"

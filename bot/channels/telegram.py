@@ -1,5 +1,6 @@
 """Telegram edge: python-telegram-bot as the Bot API client and update parser, over aiohttp.
-Parses updates into Inbound events and renders actions as messages; never decides the flow."""
+Parses updates into Inbound events (bounded: a strange update is Malformed, never a crash) and
+renders actions as messages; never decides the flow."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.base import ChatKey, Inbound, MediaSource
+from bot.channels.base import ChatKey, Inbound, Malformed, MediaSource, Outgoing, clean_text
 from bot.channels.compose import combine, split
-from bot.channels.sender import SHUTDOWN_DRAIN, RateLimiter, ReplyQueue, RetryLater, Transient
+from bot.channels.sender import RetryLater, Transient
 from bot.engine.model import (
     Action,
     AskChoice,
@@ -133,19 +134,34 @@ def make_bot(token: str, api_url: str) -> WargaBot:
     return WargaBot(token, api_url)
 
 
+def _int(value: object, what: str) -> int:
+    if type(value) is not int:  # bool is an int to isinstance
+        raise Malformed(f"{what} is not a number")
+    return value
+
+
+def _id(value: object, what: str) -> str:
+    """A file id, album id or button value: a short text."""
+    return clean_text(value, what, 256)
+
+
+def _size(value: object) -> int | None:
+    return None if value is None else _int(value, "file_size")
+
+
 def _event_of(message: Message) -> tuple[Event | None, tuple[MediaSource, ...]]:
     if message.photo:
         largest = message.photo[-1]
-        return None, (MediaSource(largest.file_id, largest.file_size),)
+        return None, (MediaSource(_id(largest.file_id, "file_id"), _size(largest.file_size)),)
     if message.document:
         doc = message.document
         if (doc.mime_type or "") in ACCEPTED_DOCUMENTS:
-            return None, (MediaSource(doc.file_id, doc.file_size),)
+            return None, (MediaSource(_id(doc.file_id, "file_id"), _size(doc.file_size)),)
         return Unsupported("document"), ()
     if message.contact:
-        return ContactShared(message.contact.phone_number), ()
+        return ContactShared(clean_text(message.contact.phone_number, "phone_number", 64)), ()
     if message.text is not None:
-        return TextReceived(message.text), ()
+        return TextReceived(clean_text(message.text, "text")), ()
     if message.sticker:
         return Unsupported("sticker"), ()
     if message.voice or message.audio:
@@ -157,24 +173,41 @@ def _event_of(message: Message) -> tuple[Event | None, tuple[MediaSource, ...]]:
     return Unsupported("other"), ()
 
 
-def parse_update(data: dict[str, Any], bot: Bot) -> Inbound | None:
-    """An Inbound for a private chat's message or button press; None for what we ignore."""
-    update = Update.de_json(data, bot)
+MAX_UPDATE_BYTES = 1 << 20  # an update with a message is a few KB; files come by file_id
+
+
+def parse_update(body: bytes, bot: Bot, at: float = 0.0) -> Inbound | None:
+    """An Inbound for a private chat's message or button press; None for what we ignore.
+    Raises Malformed for what no Bot API sends (bodies, types, sizes)."""
+    if len(body) > MAX_UPDATE_BYTES:
+        raise Malformed("update too large")
+    try:
+        data = json.loads(body)
+    except ValueError as exc:  # UnicodeDecodeError too
+        raise Malformed("not JSON") from exc
+    if not isinstance(data, dict):
+        raise Malformed("not an update")
+    message_id = str(_int(data.get("update_id"), "update_id"))
+    try:
+        update = Update.de_json(data, bot)
+    except Exception as exc:  # PTB's own parsing of a shape it does not know
+        raise Malformed(f"update not understood ({type(exc).__name__})") from exc
     if update is None:
         return None
-    message_id = str(update.update_id)
     if update.callback_query is not None:
         query = update.callback_query
         chat = query.message.chat if query.message is not None else None
         if chat is None or chat.type != "private" or not query.data:
             return None
-        return Inbound(ChatKey("telegram", str(chat.id)), message_id, ChoiceMade(query.data))
+        key = ChatKey("telegram", str(_int(chat.id, "chat.id")))
+        return Inbound(key, message_id, ChoiceMade(_id(query.data, "data")), at=at)
     message = update.message
     if message is None or message.chat.type != "private":
         return None  # edits, channel posts, groups: not conversations with a citizen
+    key = ChatKey("telegram", str(_int(message.chat.id, "chat.id")))
     event, media = _event_of(message)
-    key = ChatKey("telegram", str(message.chat.id))
-    return Inbound(key, message_id, event, media, message.media_group_id)
+    album = None if message.media_group_id is None else _id(message.media_group_id, "album")
+    return Inbound(key, message_id, event, media, album, at)
 
 
 Markup = dict[str, Any]  # a reply_markup as the Bot API takes it; shared, never mutated
@@ -199,9 +232,12 @@ _NO_KEYBOARD: Markup = ReplyKeyboardRemove().to_dict()
 class TelegramChannel:
     name = "telegram"
 
-    def __init__(self, bot: WargaBot, per_second: float = 30, chat_interval: float = 1.0) -> None:
+    def __init__(self, bot: WargaBot) -> None:
         self.bot = bot
-        self.replies = ReplyQueue("telegram", RateLimiter(per_second, chat_interval))
+
+    def parse(self, body: bytes, at: float = 0.0) -> Inbound | None:
+        """The webhook's (or getUpdates') update as an Inbound; Malformed when it cannot be one."""
+        return parse_update(body, self.bot, at)
 
     async def fetch(self, source: MediaSource) -> bytes:
         try:
@@ -210,28 +246,24 @@ class TelegramChannel:
         except TelegramError as exc:  # e.g. the file is gone or too big for the Bot API
             raise Transient(f"getFile failed: {exc}") from exc
 
-    async def send(self, chat_id: str, actions: Sequence[Action]) -> None:
-        sends: list[Callable[[], Awaitable[object]]] = []
+    async def discard(self, source: MediaSource) -> None:
+        """Nothing to delete: Telegram keeps its files on its own terms."""
+
+    def render(self, actions: Sequence[Action]) -> list[Outgoing]:
+        out: list[Outgoing] = []
         for action in combine(actions, MAX_TEXT):
-            text, markup = _render(action)
+            text, keyboard, contact = _render(action)
             parts = split(text, MAX_TEXT)
-            for i, part in enumerate(parts):
-                mk = markup if i == len(parts) - 1 else None
-                sends.append(self._sender(chat_id, part, mk))
-        self.replies.submit(chat_id, sends)
+            out += [Outgoing(part) for part in parts[:-1]]  # the buttons go under the last part
+            out.append(Outgoing(parts[-1], keyboard, contact))
+        return out
 
-    def _sender(
-        self, chat_id: str, text: str, markup: Markup | None
-    ) -> Callable[[], Awaitable[object]]:
-        params: dict[str, object] = {"chat_id": int(chat_id), "text": text}
-        if markup is not None:
-            params["reply_markup"] = markup
-
-        async def send() -> object:
-            # the raw result: building a PTB Message from every reply is most of a turn's CPU
-            return await self._call(lambda: self.bot.do_api_request("sendMessage", params))
-
-        return send
+    async def deliver(self, chat_id: str, message: Outgoing) -> None:
+        params: dict[str, object] = {"chat_id": int(chat_id), "text": message.text}
+        if message.keyboard is not None:
+            params["reply_markup"] = _markup(message.keyboard, message.contact)
+        # the raw result: building a PTB Message from every reply is most of a turn's CPU
+        await self._call(lambda: self.bot.do_api_request("sendMessage", params))
 
     @staticmethod
     async def _call(fn: Callable[[], Awaitable[Any]]) -> Any:
@@ -245,19 +277,23 @@ class TelegramChannel:
             raise Transient(str(exc)) from exc
 
     async def close(self) -> None:
-        await self.replies.drain(timeout=SHUTDOWN_DRAIN)
         await asyncio.gather(self.bot.close_requests(), return_exceptions=True)
 
 
-def _render(action: Action) -> tuple[str, Markup]:
+def _markup(keyboard: tuple[str, ...], contact: bool) -> Markup:
+    if not keyboard:
+        return _NO_KEYBOARD
+    return _contact_keyboard(keyboard[0]) if contact else _keyboard(keyboard)
+
+
+def _render(action: Action) -> tuple[str, tuple[str, ...], bool]:
+    """The text, the buttons (none: take the keyboard away) and whether it shares a contact."""
     if isinstance(action, AskChoice):
-        return action.text, _keyboard(tuple(o.label for o in action.options))
+        return action.text, tuple(o.label for o in action.options), False
     if isinstance(action, RequestPhoto):
-        if action.options:
-            return action.text, _keyboard(tuple(o.label for o in action.options))
-        return action.text, _NO_KEYBOARD
+        return action.text, tuple(o.label for o in action.options), False
     if isinstance(action, RequestContact):
-        return action.text, _contact_keyboard(action.button)
+        return action.text, (action.button,), True
     if isinstance(action, SendText):
-        return action.text, _NO_KEYBOARD
+        return action.text, (), False
     raise TypeError(f"not a message: {action!r}")

@@ -1,12 +1,11 @@
-"""WhatsApp edge through Twilio: signature check, form parsing, media download and deletion,
-replies through Twilio's REST client with numbered choices. Never decides the flow."""
+"""WhatsApp edge through Twilio: signature check, form parsing (bounded; status callbacks and our
+own sender ignored), media through bot.channels.twilio_media.py, replies through Twilio's REST
+client with numbered choices. Never decides the flow."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from urllib.parse import urlparse
+from collections.abc import Mapping, Sequence
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -14,9 +13,10 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.base import ChatKey, Inbound, MediaSource
+from bot.channels.base import ChatKey, Inbound, Malformed, MediaSource, Outgoing, clean_text
 from bot.channels.compose import combine, split
-from bot.channels.sender import SHUTDOWN_DRAIN, RateLimiter, ReplyQueue, RetryLater, Transient
+from bot.channels.sender import RetryLater, Transient
+from bot.channels.twilio_media import DEFAULT_MEDIA_HOSTS, MediaFetcher
 from bot.engine.model import (
     Action,
     AskChoice,
@@ -48,27 +48,39 @@ def verify(auth_token: str, url: str, form: Mapping[str, str], signature: str) -
         raise Forged("bad X-Twilio-Signature")
 
 
-def parse_form(form: Mapping[str, str]) -> Inbound | None:
-    """An Inbound for a WhatsApp message form post; None when it is not one (status callbacks)."""
-    sid, sender = form.get("MessageSid", ""), form.get("From", "")
-    if not sid or not sender.startswith("whatsapp:"):
+MAX_MEDIA = 10  # Twilio's limit per message
+_MEDIA_COUNTS = {str(n): n for n in range(MAX_MEDIA + 1)}
+
+
+def parse_form(form: Mapping[str, str], sender: str = "", at: float = 0.0) -> Inbound | None:
+    """An Inbound for a citizen's WhatsApp message; None for what is not one (status callbacks,
+    anything from our own `sender`). Malformed for fields no Twilio form carries."""
+    sid, frm = form.get("MessageSid", ""), form.get("From", "")
+    if "MessageStatus" in form or (sender and frm == sender):
+        return None  # a status callback about one of our replies, or an echo of our own sender
+    if not frm.startswith("whatsapp:"):
         return None
-    key = ChatKey("whatsapp", sender)
+    if not 0 < len(sid) <= 64 or not sid.isalnum() or not 9 < len(frm) <= 40:
+        raise Malformed("MessageSid or From is not Twilio's")
+    key = ChatKey("whatsapp", clean_text(frm, "From"))
     kind = form.get("MessageType", "")
     if kind in UNSUPPORTED_TYPES or form.get("Latitude"):
-        return Inbound(key, sid, Unsupported(UNSUPPORTED_TYPES.get(kind, "location")))
-    count = int(form.get("NumMedia", "0") or 0)
+        return Inbound(key, sid, Unsupported(UNSUPPORTED_TYPES.get(kind, "location")), at=at)
+    count = _MEDIA_COUNTS.get(form.get("NumMedia", "0").strip() or "0")
+    if count is None:
+        raise Malformed("NumMedia is not a number from 0 to 10")
     if count:
         media = []
-        for i in range(min(count, 10)):
-            mime = form.get(f"MediaContentType{i}", "")
+        for i in range(count):
+            mime = clean_text(form.get(f"MediaContentType{i}", ""), "MediaContentType", 128)
             if mime.startswith(("audio/", "video/")):
-                return Inbound(key, sid, Unsupported(mime.split("/")[0].replace("audio", "voice")))
-            media.append(MediaSource(form.get(f"MediaUrl{i}", "")))
-        return Inbound(key, sid, None, tuple(media))
-    body = form.get("ButtonPayload") or form.get("Body", "")
+                kind = mime.split("/")[0].replace("audio", "voice")
+                return Inbound(key, sid, Unsupported(kind), at=at)
+            media.append(MediaSource(clean_text(form.get(f"MediaUrl{i}", ""), "MediaUrl", 2048)))
+        return Inbound(key, sid, None, tuple(media), at=at)
+    body = clean_text(form.get("ButtonPayload") or form.get("Body", ""), "Body")
     event: Event = TextReceived(body) if body.strip() else Unsupported("other")
-    return Inbound(key, sid, event)
+    return Inbound(key, sid, event, at=at)
 
 
 def render(action: Action) -> str:
@@ -93,90 +105,54 @@ class WhatsAppChannel:
         auth_token: str,
         sender: str,
         api_url: str = "https://api.twilio.com",
-        per_second: float = 1.0,
         delete_media: bool = True,
+        media_hosts: Sequence[str] = DEFAULT_MEDIA_HOSTS,
     ) -> None:
         self.account_sid, self.auth_token, self.sender = account_sid, auth_token, sender
         self.api_url = api_url.rstrip("/")
         self.delete_media = delete_media
+        self.media = MediaFetcher(self.api_url, media_hosts, self._auth())
         self._http = AsyncTwilioHttpClient()
         self.client = Client(account_sid, auth_token, http_client=self._http)
         self.client.api.base_url = self.api_url  # REST calls go to TWILIO_API_URL
-        self.replies = ReplyQueue("whatsapp", RateLimiter(per_second))
-        self._session: aiohttp.ClientSession | None = None
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": aiohttp.BasicAuth(self.account_sid, self.auth_token).encode()}
 
-    def _http_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        return self._session
+    def verify(self, url: str, form: Mapping[str, str], signature: str) -> None:
+        verify(self.auth_token, url, form, signature)
+
+    def parse(self, form: Mapping[str, str], at: float = 0.0) -> Inbound | None:
+        return parse_form(form, self.sender, at)
 
     async def fetch(self, source: MediaSource) -> bytes:
-        """Download with the account's credentials, only from the configured Twilio host;
-        follow its redirect without credentials; retry a fresh 404 briefly."""
-        url = urlparse(source.handle)
-        allowed = urlparse(self.api_url)
-        if (url.scheme, url.netloc) != (allowed.scheme, allowed.netloc):
-            raise Transient(f"media URL is not on the Twilio API host {allowed.netloc}")
-        session = self._http_session()
-        for delay in (0.0, 0.5, 1.0, 2.0):
-            await asyncio.sleep(delay)
-            get = session.get(source.handle, headers=self._auth(), allow_redirects=False)
-            async with get as res:
-                if res.status in (301, 302, 303, 307, 308) and "Location" in res.headers:
-                    async with session.get(res.headers["Location"]) as final:
-                        if final.status == 200:
-                            data = await final.read()
-                            break
-                        status = final.status
-                elif res.status == 200:
-                    data = await res.read()
-                    break
-                else:
-                    status = res.status
-            if status != 404:
-                raise Transient(f"media download failed with HTTP {status}")
-        else:
-            raise Transient("media not found after retries")
+        return await self.media.get(source.handle)
+
+    async def discard(self, source: MediaSource) -> None:
+        """Delete Twilio's copy (TWILIO_DELETE_MEDIA), once ours is kept and the turn saved."""
         if self.delete_media:
-            await self._delete(source.handle)
-        return data
+            await self.media.delete(source.handle)
 
-    async def _delete(self, media_url: str) -> None:
+    def render(self, actions: Sequence[Action]) -> list[Outgoing]:
+        return [
+            Outgoing(part)
+            for action in combine(actions, MAX_BODY)
+            for part in split(render(action), MAX_BODY)
+        ]
+
+    async def deliver(self, chat_id: str, message: Outgoing) -> None:
         try:
-            delete = self._http_session().delete(f"{media_url}.json", headers=self._auth())
-            async with delete as res:
-                if res.status not in (200, 204, 404):
-                    log.warning("could not delete Twilio's copy of a media file: %s", res.status)
-        except aiohttp.ClientError as exc:
-            log.warning("could not delete Twilio's copy of a media file: %s", exc)
-
-    async def send(self, chat_id: str, actions: Sequence[Action]) -> None:
-        sends: list[Callable[[], Awaitable[object]]] = []
-        for action in combine(actions, MAX_BODY):
-            for part in split(render(action), MAX_BODY):
-                sends.append(self._sender(chat_id, part))
-        self.replies.submit(chat_id, sends)
-
-    def _sender(self, to: str, body: str) -> Callable[[], Awaitable[object]]:
-        async def send() -> object:
-            try:
-                return await self.client.messages.create_async(from_=self.sender, to=to, body=body)
-            except TwilioRestException as exc:
-                if exc.status == 429:
-                    raise RetryLater(1.0) from exc
-                if exc.status >= 500:
-                    raise Transient(f"Twilio {exc.status}") from exc
-                raise
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise Transient(str(exc)) from exc
-
-        return send
+            messages = self.client.messages
+            await messages.create_async(from_=self.sender, to=chat_id, body=message.text)
+        except TwilioRestException as exc:
+            if exc.status == 429:
+                raise RetryLater(1.0) from exc
+            if exc.status >= 500:
+                raise Transient(f"Twilio {exc.status}") from exc
+            raise
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise Transient(str(exc)) from exc
 
     async def close(self) -> None:
-        await self.replies.drain(timeout=SHUTDOWN_DRAIN)
-        if self._session is not None:
-            await self._session.close()
+        await self.media.close()
         await self._http.close()

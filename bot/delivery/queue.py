@@ -82,9 +82,20 @@ class Item:
         return sorted(k.removeprefix("done:") for k in self.fields if k.startswith("done:"))
 
 
+# KEYS: item, open, ready.  ARGV: dossier, now, reference.  0 when the item exists already.
+_SUBMIT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'dossier', ARGV[1], 'created', ARGV[2])
+redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[3])
+redis.call('XADD', KEYS[3], '*', 'ref', ARGV[3])
+return 1
+"""
+
+
 class DossierOutbox:
     def __init__(self, redis: Redis, clock: Callable[[], float] = time.time) -> None:
         self.redis, self.clock = redis, clock
+        self._submit = redis.register_script(_SUBMIT)
 
     async def ensure_group(self) -> None:
         try:
@@ -95,16 +106,12 @@ class DossierOutbox:
 
     # --- the producer side ----------------------------------------------------------------------
 
-    async def submit(self, dossier: Dossier) -> None:
-        """Durably queue a dossier for delivery. Submitting the same reference again (a turn
-        redone after a crash) adds a harmless second entry: sinks already done are skipped."""
+    async def submit(self, dossier: Dossier) -> bool:
+        """Durably queue a dossier for delivery; False when its reference was queued before (a
+        turn done again after a crash): nothing is added, whatever became of the first."""
         ref, now = dossier.reference, self.clock()
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(item_key(ref), mapping={"dossier": dossier.to_json()})
-        pipe.hsetnx(item_key(ref), "created", repr(now))
-        pipe.zadd(OPEN, {ref: now}, nx=True)
-        pipe.xadd(READY, {"ref": ref})
-        await pipe.execute()
+        keys = [item_key(ref), OPEN, READY]
+        return bool(await self._submit(keys=keys, args=[dossier.to_json(), repr(now), ref]))
 
     async def submit_revision(self, revision: Revision) -> None:
         """Durably queue a document sent again, under its key (a repeat changes nothing)."""

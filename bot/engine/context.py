@@ -23,13 +23,14 @@ def join(*parts: str | None) -> str:
 
 
 class Context:
-    __slots__ = ("_notes", "flows", "now", "offered", "out", "s", "tr")
+    __slots__ = ("_notes", "flows", "keep", "now", "offered", "out", "s", "tr")
 
     def __init__(self, flows: FlowSet, session: Session, now: datetime) -> None:
         self.flows = flows
         self.s = session
         self.now = now
         self.out: list[Action] = []
+        self.keep = True  # False: the citizen declined, nothing of the conversation is stored
         self.tr: Translator = flows.tr(session.lang)
         self._notes: list[str] = []
         # the options of the clarifying question the citizen is answering, if one was asked

@@ -219,6 +219,9 @@ class Session:
     started_at: datetime | None = None
     updated_at: datetime | None = None
     clarify: list[str] = field(default_factory=list)  # the options of a "which did you mean?"
+    # Set by the runtime on a fresh session when this chat's previous one expired (after this
+    # many days): the engine says so in its next turn, then clears it.
+    expired_days: float | None = None
     # The office's side (office.py): documents staff asked for again, [{ref, flow, step}], the
     # revisions sent so far (their keys count on), reminders wanted, the last one said.
     awaiting: list[dict[str, str]] = field(default_factory=list)
@@ -246,6 +249,7 @@ class Session:
             self.started_at,
             self.updated_at,
             self.clarify,
+            self.expired_days,
             list(self.awaiting),
             self.revisions,
             self.reminders,
@@ -256,6 +260,8 @@ class Session:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         if not d["clarify"]:
             del d["clarify"]  # written only while a "which did you mean?" waits for its answer
+        if d["expired_days"] is None:
+            del d["expired_days"]  # only between the runtime's finding and the engine's notice
         for name, default in _QUIET_DEFAULTS.items():  # the office's fields, only once used
             if d[name] == default:
                 del d[name]
@@ -286,5 +292,9 @@ _QUIET_DEFAULTS: dict[str, Any] = {
 
 @dataclass(frozen=True, slots=True)
 class Turn:
+    """One step's outcome. `keep` False: nothing of this conversation may be stored (the citizen
+    declined consent), not even that it happened."""
+
     session: Session
     actions: tuple[Action, ...]
+    keep: bool = True

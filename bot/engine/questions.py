@@ -11,6 +11,7 @@ from typing import Any
 from bot.engine import texts as T
 from bot.engine.context import Context, join
 from bot.engine.flow import SUMMARY, Step
+from bot.engine.guards import repeated
 from bot.engine.model import (
     AskChoice,
     ChoiceMade,
@@ -199,6 +200,8 @@ def _read_typed(ctx: Context, step: Step, event: Event) -> None:
             ctx.reask(helps)
             return
     parsed = parse_typed(step, text, ctx.now)
+    if parsed.value is not None and (why := repeated(ctx.flow, step, parsed.value, ctx.s.answers)):
+        parsed = Parsed(error=why)
     if parsed.value is None:
         error = ctx.t(parsed.error or T.NOT_UNDERSTOOD, **dict(parsed.args))
         if step.kind == "phone":

@@ -34,8 +34,12 @@ __all__ = [
 wants_status = office.wants_status
 
 
-def new_session(channel: str, chat_id: str, seed: str) -> Session:
-    return Session(channel=channel, chat_id=chat_id, seed=seed)
+def new_session(
+    channel: str, chat_id: str, seed: str, expired_days: float | None = None
+) -> Session:
+    """A conversation from the start; `expired_days` when this chat's previous one expired after
+    that many days (the engine tells the citizen in its first turn)."""
+    return Session(channel=channel, chat_id=chat_id, seed=seed, expired_days=expired_days)
 
 
 def wants_photo(flows: FlowSet, session: Session) -> bool:
@@ -77,6 +81,9 @@ def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
     """Advance one conversation by one event. Never raises for anything a citizen can send."""
     ctx = Context(flows, session.copy(), now)
     s = ctx.s
+    if s.expired_days is not None:  # the runtime found only an expired conversation
+        ctx.say(ctx.t(T.SESSION_EXPIRED, days=f"{s.expired_days:g}"))
+        s.expired_days = None
     if s.flow_id is not None and s.flow_id not in flows.flows:
         reset(s)  # the service was removed since this session was saved
         s.stage = Stage.OFFICE
@@ -97,4 +104,4 @@ def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
     else:
         ctx.machine.state(ctx.state).read(ctx, event)
     ctx.s.updated_at = now
-    return Turn(ctx.s, tuple(ctx.out))
+    return Turn(ctx.s, tuple(ctx.out), keep=ctx.keep)

@@ -171,6 +171,8 @@ TEXT_VAGUE = "Yang mana? Mohon tulis namanya, supaya petugas tahu yang Anda maks
 NAME_NOT_A_NAME = "Mohon tulis nama lengkap seperti di KTP, misalnya: Siti Aminah."
 NAME_DIGITS = "Nama tidak berisi angka. Mohon tulis nama lengkap seperti di KTP."
 PHOTO_WAITING = 'Baik, kirim foto berikutnya. Ketik "selesai" bila sudah semua.'
+# Said by the runtime when handling a message failed unexpectedly (bot/runtime/).
+TROUBLE = "Maaf, ada gangguan. Silakan kirim lagi pesan terakhir Anda."
 
 # Messages returned by the understanding layer (bot/engine/understanding/).
 NIK_NOT_DIGITS = "NIK hanya berisi angka. Ketik 16 angka NIK seperti tertulis di KTP/KK."
@@ -181,6 +183,10 @@ NIK_SERIAL = "4 angka terakhir NIK tidak boleh 0000. Periksa lagi di KTP/KK."
 KK_NOT_DIGITS = "Nomor KK hanya berisi angka. Ketik 16 angka di bagian atas KK."
 KK_LENGTH = "Nomor KK harus 16 angka, yang Anda kirim {count} angka. Lihat di bagian atas KK."
 KK_FORMAT = "Nomor KK ini tidak sesuai format. Periksa lagi di bagian atas KK."
+KK_IS_NIK = (
+    "Nomor ini sama dengan NIK yang Anda kirim tadi. Nomor KK berbeda dari NIK: lihat 16 angka "
+    'di bagian atas Kartu Keluarga, setelah tulisan "No.".'
+)
 PHONE_NOT_DIGITS = "Nomor HP hanya berisi angka, contoh: 0812 3456 7890."
 PHONE_PREFIX = "Nomor HP diawali 08 (atau +62 8), contoh: 0812 3456 7890."
 PHONE_LENGTH = "Nomor HP ini terlalu pendek atau terlalu panjang. Contoh: 0812 3456 7890."

@@ -57,6 +57,7 @@ def forget_everything(ctx: Context) -> None:
     """No consent, no data: a fresh session in the citizen's language."""
     s = ctx.s
     ctx.s = Session(channel=s.channel, chat_id=s.chat_id, seed=s.seed, lang=s.lang)
+    ctx.keep = False  # no consent: nothing is kept, not even that there was a conversation
     ctx.say(ctx.t(T.DECLINED))
 
 

@@ -32,6 +32,9 @@ QUIET = (
     # the desk's database: SQLAlchemy logs every statement with its parameters (names, NIKs)
     # at INFO when its logger is on, aiosqlite at DEBUG
     "sqlalchemy",
+    # the migration library announces its plugins at INFO on every import; `db upgrade` says
+    # what it did itself
+    "alembic",
     "aiosqlite",
     "asyncpg",
 )

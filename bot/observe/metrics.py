@@ -22,7 +22,7 @@ from prometheus_client import (
 from prometheus_client.metrics import MetricWrapperBase
 
 MESSAGES_IN = Counter("wargabot_messages_in_total", "Messages received", ["channel"])
-MESSAGES_OUT = Counter("wargabot_messages_out_total", "Messages sent", ["channel"])
+MESSAGES_OUT = Counter("wargabot_messages_out_total", "Replies sent", ["channel"])
 DUPLICATES = Counter(
     "wargabot_duplicate_updates_total", "Redelivered messages ignored", ["channel"]
 )
@@ -66,7 +66,31 @@ OUTBOX_DEAD = Gauge(
 WEBHOOK_REFUSED = Counter(
     "wargabot_webhook_refused_total", "Webhook calls refused", ["channel", "reason"]
 )
-SEND_ERRORS = Counter("wargabot_send_errors_total", "Replies that could not be sent", ["channel"])
+SEND_ERRORS = Counter(
+    "wargabot_send_errors_total",
+    "Replies refused for good, or still failing after the retries (kept, tried again)",
+    ["channel"],
+)
+TURN_ERRORS = Counter(
+    "wargabot_turn_errors_total",
+    "Turns that failed unexpectedly (the citizen was asked to send the message again)",
+    ["channel"],
+)
+JOURNAL_UNAVAILABLE = Counter(
+    "wargabot_journal_unavailable_total",
+    "Webhook calls answered 503: the message could not be written to the journal (Redis)",
+    ["channel"],
+)
+JOURNAL_TAKEN_OVER = Counter(
+    "wargabot_journal_taken_over_total",
+    "Work entries taken over from a web process that stopped working on them (it died)",
+)
+# Read from Redis by every web process: the same figure, not a share.
+JOURNAL_WAITING = Gauge(
+    "wargabot_journal_waiting",
+    "Chats' work entries not yet done (new, under way, or left by a stopped process)",
+    multiprocess_mode="mostrecent",
+)
 
 # The conversation funnel (bot/observe/funnel.py): where citizens give up.
 STARTED = Counter(

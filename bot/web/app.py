@@ -1,24 +1,25 @@
 """The web service: Telegram and WhatsApp webhooks, health, readiness and metrics routes, and
-the lifespan that builds and closes the parts. Routes only: no parsing, no conversation here."""
+the lifespan that builds, starts and closes the parts. A webhook verifies, asks its channel to
+parse, writes the message to the journal and only then answers 200 (503 when it cannot: the
+platform redelivers or falls back). Routes only: no parsing, no conversation here."""
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from prometheus_client import CONTENT_TYPE_LATEST
+from redis.exceptions import RedisError
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.channels.telegram import parse_update
-from bot.channels.whatsapp import EMPTY_TWIML, Forged, parse_form, verify
+from bot.channels.base import Inbound, Malformed
+from bot.channels.whatsapp import EMPTY_TWIML, Forged
 from bot.config import Settings, load_settings
 from bot.observe import metrics
 from bot.web.services import Services, build
@@ -36,6 +37,25 @@ def _refuse(channel: str, reason: str, status: int) -> Response:
     return PlainTextResponse(reason, status_code=status)
 
 
+def _unavailable(channel: str, exc: Exception) -> Response:
+    """The message could not be written down: the platform must hear it (Telegram redelivers,
+    Twilio uses the fallback URL), never a 200 for a message that will not be answered."""
+    metrics.child(metrics.JOURNAL_UNAVAILABLE, channel).inc()
+    log.error("a %s message could not be written to the journal: %r", channel, exc)
+    return PlainTextResponse("unavailable", status_code=503, headers={"Retry-After": "5"})
+
+
+async def _accept(services: Services, inbound: Inbound | None) -> Exception | None:
+    """Write before answering; the error when the journal (Redis) did not take the message."""
+    if inbound is None:
+        return None
+    try:
+        await services.runtime.accept(inbound)
+    except (RedisError, OSError) as exc:
+        return exc
+    return None
+
+
 async def telegram_webhook(request: Request) -> Response:
     started = time.perf_counter()
     services = _services(request)
@@ -46,14 +66,11 @@ async def telegram_webhook(request: Request) -> Response:
     if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
         return _refuse("telegram", "forbidden", 403)
     try:
-        data = json.loads(await request.body())
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-            raise ValueError("not an update")
-        inbound = parse_update(data, channel.bot)
-    except Exception:
+        inbound = channel.parse(await request.body(), at=time.time())
+    except Malformed:
         return _refuse("telegram", "malformed", 400)
-    if inbound is not None:
-        await services.runtime.handle(inbound, channel)
+    if failed := await _accept(services, inbound):
+        return _unavailable("telegram", failed)
     metrics.child(metrics.WEBHOOK_SECONDS, "telegram").observe(time.perf_counter() - started)
     return Response(status_code=200)
 
@@ -72,15 +89,19 @@ async def whatsapp_webhook(request: Request) -> Response:
     query = f"?{request.url.query}" if request.url.query else ""
     url = f"{settings.PUBLIC_BASE_URL}{request.url.path}{query}"
     try:
-        verify(channel.auth_token, url, params, request.headers.get("X-Twilio-Signature", ""))
+        channel.verify(url, params, request.headers.get("X-Twilio-Signature", ""))
     except Forged:
         return _refuse("whatsapp", "forbidden", 403)
     if "MessageSid" not in params or "From" not in params:
         return _refuse("whatsapp", "malformed", 400)
-    inbound = parse_form(params)
-    task = BackgroundTask(services.runtime.handle, inbound, channel) if inbound else None
+    try:
+        inbound = channel.parse(params, at=time.time())
+    except Malformed:
+        return _refuse("whatsapp", "malformed", 400)
+    if failed := await _accept(services, inbound):
+        return _unavailable("whatsapp", failed)
     metrics.child(metrics.WEBHOOK_SECONDS, "whatsapp").observe(time.perf_counter() - started)
-    return Response(EMPTY_TWIML, media_type="application/xml", background=task)
+    return Response(EMPTY_TWIML, media_type="application/xml")
 
 
 async def healthz(request: Request) -> Response:
@@ -113,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     "until delivered; set REDIS_URL so none is lost in a crash"
                 )
             services.start_worker()
+        services.start_turns()
         try:
             yield
         finally:

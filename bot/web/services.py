@@ -1,5 +1,6 @@
-"""Builds the running parts from the settings (flows, Redis store, media, outbox, runtime, the
-enabled channels and the delivery worker) and closes them again. Wiring only."""
+"""Builds the running parts from the settings (flows, Redis and the stores on it, media, outbox,
+runtime and journal processor, the enabled channels and the delivery worker), starts their loops
+and closes them again. Wiring only."""
 
 from __future__ import annotations
 
@@ -9,17 +10,24 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.authoring.loader import load_flowset
+from bot.channels.base import Channel
+from bot.channels.sender import RateLimiter
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.config import Settings
-from bot.delivery.notify import Notifier, Sender
+from bot.delivery.notify import Notifier
 from bot.delivery.queue import DossierOutbox
 from bot.delivery.sinks import build_sinks
 from bot.delivery.sinks.casestore import CaseStoreSink
 from bot.delivery.worker import Policy, Worker
 from bot.media.store import MediaStore
-from bot.runtime import Runtime
+from bot.runtime import Processor, Runtime, Sending
+from bot.runtime.processor import consumer_name
 from bot.sessions import SessionStore, open_redis
+from bot.sessions.journal import Journal
+from bot.sessions.leases import Leases
+from bot.sessions.pipeline import AutoPipeline
+from bot.sessions.replies import ReplyStore
 
 log = logging.getLogger("wargabot")
 
@@ -28,22 +36,33 @@ log = logging.getLogger("wargabot")
 class Services:
     settings: Settings
     runtime: Runtime
+    processor: Processor
     store: SessionStore
+    replies: ReplyStore
+    leases: Leases
     outbox: DossierOutbox
     worker: Worker
     telegram: TelegramChannel | None
     whatsapp: WhatsAppChannel | None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
-    _worker_task: asyncio.Task[None] | None = None
+    _stop_turns: asyncio.Event = field(default_factory=asyncio.Event)
+    _turns: list[asyncio.Task[None]] = field(default_factory=list)
+    _others: list[asyncio.Task[None]] = field(default_factory=list)
 
     def start_worker(self) -> None:
-        self._worker_task = asyncio.create_task(self.worker.run(self._stop))
+        """Deliver dossiers in this process (RUN_WORKER)."""
+        self._others.append(asyncio.create_task(self.worker.run(self._stop)))
+
+    def start_turns(self) -> None:
+        """Work through the journal in this process: turns, replies, lock renewal."""
+        self._turns.append(asyncio.create_task(self.processor.run(self._stop_turns)))
+        self._others.append(asyncio.create_task(self.leases.run(self._stop)))
 
     async def close(self) -> None:
+        self._stop_turns.set()  # finish or hand back the turns while their locks are renewed
+        await asyncio.gather(*self._turns, return_exceptions=True)
         self._stop.set()
-        if self._worker_task is not None:
-            await self._worker_task
-        await self.runtime.drain()
+        await asyncio.gather(*self._others, return_exceptions=True)
         for channel in (self.telegram, self.whatsapp):
             if channel is not None:
                 await channel.close()
@@ -67,15 +86,19 @@ def build(settings: Settings) -> Services:
     flows = load_flowset(settings.FLOWS_DIR, settings.LOCALES_DIR)
     ttl = timedelta(days=settings.SESSION_TTL_DAYS)
     redis = open_redis(settings.REDIS_URL)
-    store = SessionStore(redis, ttl=ttl)
+    pipe = AutoPipeline(redis)
+    store = SessionStore(redis, ttl=ttl, pipe=pipe)
+    leases = Leases(pipe)
+    replies = ReplyStore(pipe, leases, ttl)
     media = MediaStore.from_settings(settings)
     outbox = DossierOutbox(redis)
-    runtime = Runtime(flows, store, media, outbox, session_days=settings.SESSION_TTL_DAYS)
     telegram = whatsapp = None
+    limiters: dict[str, RateLimiter] = {}
     if settings.TELEGRAM_BOT_TOKEN is not None:
         bot = make_bot(settings.TELEGRAM_BOT_TOKEN.get_secret_value(), settings.TELEGRAM_API_URL)
-        telegram = TelegramChannel(
-            bot, settings.TELEGRAM_RATE_PER_SECOND, settings.TELEGRAM_CHAT_INTERVAL
+        telegram = TelegramChannel(bot)
+        limiters["telegram"] = RateLimiter(
+            settings.TELEGRAM_RATE_PER_SECOND, settings.TELEGRAM_CHAT_INTERVAL
         )
     if settings.whatsapp_enabled:
         assert settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN
@@ -84,13 +107,23 @@ def build(settings: Settings) -> Services:
             settings.TWILIO_AUTH_TOKEN.get_secret_value(),
             settings.TWILIO_WHATSAPP_FROM or "",
             settings.TWILIO_API_URL,
-            settings.TWILIO_RATE_PER_SECOND,
             settings.TWILIO_DELETE_MEDIA,
+            settings.twilio_media_hosts,
         )
-    channels: dict[str, Sender] = {c.name: c for c in (telegram, whatsapp) if c is not None}
+        limiters["whatsapp"] = RateLimiter(settings.TWILIO_RATE_PER_SECOND)
+    channels: dict[str, Channel] = {c.name: c for c in (telegram, whatsapp) if c is not None}
+    sending = Sending(replies, leases, limiters)
+    days = settings.SESSION_TTL_DAYS
+    runtime = Runtime(flows, store, sending, leases, media, outbox, channels, session_days=days)
+    journal = Journal(redis, pipe, consumer_name())
+    processor = Processor(runtime, journal, claim_idle=settings.JOURNAL_CLAIM_IDLE_SECONDS)
     sinks = build_sinks(settings, media, telegram.bot if telegram else None, flows)
     worker = Worker(
-        outbox, sinks, settings.worker_name, policy_of(settings), Notifier(flows, channels)
+        outbox,
+        sinks,
+        settings.worker_name,
+        policy_of(settings),
+        Notifier(flows, channels, replies),
     )
     log.info(
         "wargabot ready: %d flows, channels: %s, office inbox: %s",
@@ -105,4 +138,6 @@ def build(settings: Settings) -> Services:
             "DATA_KEY is not set: photos and dossier records in MEDIA_DIR are stored "
             "unencrypted; create a key with `wargabot keys new` (docs/operations.md)"
         )
-    return Services(settings, runtime, store, outbox, worker, telegram, whatsapp)
+    return Services(
+        settings, runtime, processor, store, replies, leases, outbox, worker, telegram, whatsapp
+    )

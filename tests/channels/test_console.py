@@ -7,6 +7,7 @@ import email
 import json
 from email.message import Message
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -76,7 +77,7 @@ def test_a_whole_gowa_application_in_the_terminal(chat: ConsoleChat, tmp_path: P
     assert path.parent.name == "new" and path.stat().st_mode & 0o077 == 0
     parts = _parts(path)
     ref = chat.delivered[0].name.split(".")[0]
-    record = json.loads(parts[f"{ref}.json"].get_payload(decode=True))
+    record = json.loads(cast(bytes, parts[f"{ref}.json"].get_payload(decode=True)))
     assert record["schema"] == "wargabot.dossier/1"
     assert record["answers"]["nama"]["value"] == "Nurhayati"
     assert record["answers"]["hp"]["value"] == "+6285299998888"
@@ -92,7 +93,7 @@ def test_a_whole_gowa_application_in_the_terminal(chat: ConsoleChat, tmp_path: P
     ]
     assert parts["foto_rumah-2.png"].get_payload(decode=True) == photos["rumah2"].read_bytes()
     assert parts["surat_opname-1.pdf"].get_content_type() == "application/pdf"
-    summary = parts["text/plain"].get_payload(decode=True).decode()
+    summary = cast(bytes, parts["text/plain"].get_payload(decode=True)).decode()
     assert "Nurhayati" in summary and ref in summary and "foto_rumah-2.png" in summary
 
 

@@ -1,4 +1,5 @@
-"""Outbound sending: per-chat order, the global and per-chat rates, retries."""
+"""Sending one reply: the global and per-chat rates, and what each platform answer means for the
+reply queue (sent, held, kept to try later, or dropped for good)."""
 
 from __future__ import annotations
 
@@ -7,88 +8,78 @@ import time
 from collections.abc import Awaitable, Callable
 from itertools import pairwise
 
-from bot.channels.sender import RateLimiter, ReplyQueue, Transient
+import pytest
+
+from bot.channels.sender import Hold, RateLimiter, RetryLater, Transient, send_one
 from bot.observe import metrics
 
 
-def _recorder(
-    log: list[tuple[str, float]], name: str, delay: float = 0.0
-) -> Callable[[], Awaitable[None]]:
+def _recorder(log: list[float]) -> Callable[[], Awaitable[None]]:
     async def send() -> None:
-        await asyncio.sleep(delay)
-        log.append((name, time.monotonic()))
+        log.append(time.monotonic())
 
     return send
 
 
 async def test_one_chat_is_spaced_by_its_interval() -> None:
-    log: list[tuple[str, float]] = []
-    queue = ReplyQueue("test", RateLimiter(per_second=1000, chat_interval=0.1))
-    queue.submit("c1", [_recorder(log, f"m{i}") for i in range(3)])
-    await queue.drain()
-    times = [t for _, t in log]
-    assert [n for n, _ in log] == ["m0", "m1", "m2"]
-    assert all(b - a >= 0.095 for a, b in pairwise(times))
+    log: list[float] = []
+    limiter = RateLimiter(per_second=1000, chat_interval=0.1)
+    for _ in range(3):
+        assert await send_one("test", "c1", _recorder(log), limiter) == "sent"
+    assert all(b - a >= 0.095 for a, b in pairwise(log))
 
 
 async def test_the_global_rate_spaces_all_chats() -> None:
-    log: list[tuple[str, float]] = []
-    queue = ReplyQueue("test", RateLimiter(per_second=20))
-    for i in range(5):
-        queue.submit(f"chat{i}", [_recorder(log, f"c{i}")])
-    await queue.drain()
-    assert log[-1][1] - log[0][1] >= 4 / 20 - 0.01  # five sends at 20/s take 0.2 s
+    log: list[float] = []
+    limiter = RateLimiter(per_second=20)
+    await asyncio.gather(*(send_one("test", f"c{i}", _recorder(log), limiter) for i in range(5)))
+    assert log[-1] - log[0] >= 4 / 20 - 0.01  # five sends at 20/s take 0.2 s
 
 
-async def test_a_later_reply_never_overtakes_an_earlier_one() -> None:
-    log: list[tuple[str, float]] = []
-    queue = ReplyQueue("test", RateLimiter(per_second=1000))
-    queue.submit("c1", [_recorder(log, "first", delay=0.1)])
-    queue.submit("c1", [_recorder(log, "second")])
-    queue.submit("c2", [_recorder(log, "other chat")])
-    await queue.drain()
-    order = [n for n, _ in log]
-    assert order.index("first") < order.index("second")
-    assert order[0] == "other chat"  # another chat does not wait for c1
+def _counted(channel: str) -> Callable[[], float]:
+    errors = metrics.child(metrics.SEND_ERRORS, channel)
+    before = errors._value.get()
+    return lambda: errors._value.get() - before
 
 
-async def test_transient_errors_are_retried_and_failures_counted() -> None:
-    attempts = 0
+async def test_transient_errors_and_retry_after_are_retried() -> None:
+    answers: list[Exception | None] = [Transient("reset"), RetryLater(0.05), None]
 
     async def flaky() -> None:
-        nonlocal attempts
-        attempts += 1
-        if attempts < 3:
-            raise Transient("connection reset")
+        answer = answers.pop(0)
+        if answer is not None:
+            raise answer
 
-    async def broken() -> None:
-        raise ValueError("400 Bad Request")
-
-    errors = metrics.child(metrics.SEND_ERRORS, "retry-test")
-    before = errors._value.get()
-    log: list[tuple[str, float]] = []
-    queue = ReplyQueue("retry-test", RateLimiter(per_second=1000), backoff=0.01)
-    queue.submit("c1", [flaky, broken, _recorder(log, "after")])
-    await queue.drain()
-    assert attempts == 3
-    assert errors._value.get() == before + 1
-    assert [n for n, _ in log] == ["after"]  # one failed reply does not block the next
-
-
-async def test_a_stopping_service_gives_up_on_replies_a_platform_does_not_take() -> None:
-    async def hangs() -> None:
-        await asyncio.Event().wait()  # a platform that never answers
-
-    errors = metrics.child(metrics.SEND_ERRORS, "stuck-test")
-    before = errors._value.get()
-    log: list[tuple[str, float]] = []
-    queue = ReplyQueue("stuck-test", RateLimiter(per_second=1000))
-    queue.submit("c1", [hangs])
-    queue.submit("c1", [_recorder(log, "queued behind it")])
-    queue.submit("c2", [_recorder(log, "another chat")])
+    errors = _counted("retry-test")
     started = time.monotonic()
-    assert await queue.drain(timeout=0.3) == 2  # c1's two batches; c2's went out
-    assert time.monotonic() - started < 1.0
-    assert [n for n, _ in log] == ["another chat"]
-    assert errors._value.get() == before + 2
-    assert await queue.drain(timeout=0.3) == 0  # nothing left behind
+    outcome = await send_one("retry-test", "c1", flaky, RateLimiter(1000), backoff=0.01)
+    assert outcome == "sent" and answers == [] and errors() == 0
+    assert time.monotonic() - started >= 0.05  # the platform's delay was honoured
+
+
+async def test_still_failing_after_the_retries_is_kept_for_later_and_counted() -> None:
+    calls = 0
+
+    async def down() -> None:
+        nonlocal calls
+        calls += 1
+        raise Transient("502 Bad Gateway")
+
+    errors = _counted("down-test")
+    outcome = await send_one("down-test", "c1", down, RateLimiter(1000), attempts=3, backoff=0.01)
+    assert (outcome, calls, errors()) == ("later", 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome", "counted"),
+    [(Hold("outside the 24-hour window"), "held", 0), (ValueError("400 Bad Request"), "failed", 1)],
+)
+async def test_a_held_reply_waits_and_a_refused_one_is_dropped(
+    error: Exception, outcome: str, counted: int
+) -> None:
+    async def answer() -> None:
+        raise error
+
+    errors = _counted(f"{outcome}-test")
+    assert await send_one(f"{outcome}-test", "c1", answer, RateLimiter(1000)) == outcome
+    assert errors() == counted

@@ -8,7 +8,7 @@ import email
 import email.policy
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -67,7 +67,7 @@ async def test_a_whole_gowa_application_over_telegram(
         "foto_rumah-1.jpg",
         "foto_keluarga-1.jpg",
     ]
-    record = json.loads(next(msg.iter_attachments()).get_payload(decode=True))
+    record = json.loads(cast(bytes, next(msg.iter_attachments()).get_payload(decode=True)))
     assert record["channel"] == "telegram" and record["answers"]["nama"]["value"] == "Nurhayati"
     getfile = [params for method, params in tg.calls if method.lower() == "getfile"]
     assert len(getfile) == 4  # every photo was downloaded with getFile

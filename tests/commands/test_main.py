@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.commands.main import main
+from tests.kit.database import migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,3 +120,26 @@ def test_engine_steps_write_no_log_lines(caplog: pytest.LogCaptureFixture) -> No
     with caplog.at_level(logging.INFO):
         step(flows, _session_at(flows, "makassar-kis-pbi", "nama"), TextReceived("Siti"), NOW)
     assert [r.getMessage() for r in caplog.records] == []
+
+
+def test_the_terminal_chat_shows_the_citizen_no_library_log_lines(tmp_path: Path) -> None:
+    """A newcomer's `make run`: the conversation, not the migration library's INFO lines."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATA_KEY", "REDIS"))},
+        "DATABASE_URL": migrated_sqlite(tmp_path / "db"),
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "INBOX_MAILDIR": str(tmp_path / "inbox"),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input="halo\n/quit\n",
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Halo! Saya wargabot" in run.stdout
+    said = run.stdout + run.stderr
+    assert "alembic" not in said and " INFO " not in said, said[:2000]

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from bot.channels.base import ChatKey
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.commands.main import main
 from bot.config import parse_smtp_url
@@ -38,6 +39,7 @@ from tests.kit.database import migrated_sqlite
 from tests.kit.fake_telegram import FakeTelegram
 from tests.kit.outbox import OfficeWebhook, SmtpServer, make_dossier, message_ids
 from tests.kit.redis_server import RedisServer
+from tests.kit.replies import QueuedReplies
 from tests.kit.webapp import TOKEN
 
 STAFF = "-1001234567890"
@@ -104,7 +106,7 @@ async def test_a_dossier_reaches_every_sink_once_and_the_citizen_is_told(
     office = await OfficeWebhook(SECRET).start()
     async with FakeTelegram() as tg:
         bot = make_bot(TOKEN, tg.url)
-        channel = TelegramChannel(bot, 1000, 0)
+        channel = TelegramChannel(bot)
         sinks: list[Sink] = [
             MaildirSink(tmp_path / "inbox", media),
             smtp_sink(smtp, media),
@@ -112,13 +114,16 @@ async def test_a_dossier_reaches_every_sink_once_and_the_citizen_is_told(
             WebhookSink(office.url, SECRET, media),
         ]
         outbox = DossierOutbox(redis)
-        worker = Worker(outbox, sinks, "w1", Policy(), Notifier(flows, {"telegram": channel}))
+        replies = QueuedReplies(redis)
+        notifier = Notifier(flows, {"telegram": channel}, replies.store)
+        worker = Worker(outbox, sinks, "w1", Policy(), notifier)
         await outbox.ensure_group()
         before = counter(metrics.DELIVERED, "email")
         d = make_dossier(media, photos=3)
         await outbox.submit(d)
         assert (await outbox.status())["undelivered"] == 1
         await drain(worker)
+        await replies.send(ChatKey("telegram", d.chat_id), channel)
         await channel.close()
         await office.close()
 
@@ -237,12 +242,13 @@ async def test_after_the_retry_window_it_is_buried_announced_and_can_be_retried(
     clock = Clock()
     server = SmtpServer()  # down for good
     async with FakeTelegram() as tg:
-        channel = TelegramChannel(make_bot(TOKEN, tg.url), 1000, 0)
+        channel = TelegramChannel(make_bot(TOKEN, tg.url))
         outbox = DossierOutbox(redis, clock)
         policy = Policy(retry_base=60, retry_max=3600, give_up_after=6 * 3600)
+        replies = QueuedReplies(redis)
         worker = Worker(
             outbox, [smtp_sink(server, media, timeout=2)], "w1", policy,
-            Notifier(flows, {"telegram": channel}),
+            Notifier(flows, {"telegram": channel}, replies.store),
         )  # fmt: skip
         await outbox.ensure_group()
         d = make_dossier(media, 5, lang="en")
@@ -256,7 +262,8 @@ async def test_after_the_retry_window_it_is_buried_announced_and_can_be_retried(
         assert float(metrics.DEAD_LETTERS._value.get()) == dead_before + 1
         alerts = [r for r in caplog.records if r.levelno == logging.ERROR]
         assert len(alerts) == 1 and "MKS-TST-0005 NOT delivered" in alerts[0].getMessage()
-        await channel.replies.drain()
+        chat = ChatKey("telegram", d.chat_id)
+        await replies.send(chat, channel)
         told = tg.texts_to(d.chat_id)
         assert len(told) == 1 and "could not yet be passed on" in told[0]  # English, honest
 
@@ -276,6 +283,7 @@ async def test_after_the_retry_window_it_is_buried_announced_and_can_be_retried(
             await drain(worker, clock, step=1)
         finally:
             server.stop()
+        await replies.send(chat, channel)
         await channel.close()
         assert message_ids(server.messages) == ["<MKS-TST-0005@wargabot.invalid>"]
         assert "has reached the inbox of" in tg.texts_to(d.chat_id)[-1]

@@ -66,6 +66,7 @@ def test_copy_keeps_every_field() -> None:
         "started_at": NOW,
         "updated_at": NOW,
         "clarify": ["ya", "tidak"],
+        "expired_days": 7.0,
         "awaiting": [{"ref": "GWA-K7H-W3X-9AR", "flow": "gowa-kis-reaktivasi", "step": "foto_kk"}],
         "revisions": 1,
         "reminders": False,

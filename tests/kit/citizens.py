@@ -52,7 +52,7 @@ class Chat:
         return self.tg.texts_to(self.chat_id)[before:]
 
 
-GOWA = [
+GOWA: list[str | tuple[str, int]] = [
     "halo",
     "ya",
     "1",

@@ -49,6 +49,8 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every method call, in order
         self.webhook: dict[str, Any] = {"url": "", "secret_token": None, "allowed_updates": None}
         self.delay = 0.0  # seconds each sendMessage takes (recorded after the delay)
+        self.download_delay = 0.0  # seconds each file download takes
+        self.downloads = 0  # file downloads begun
         self.tokens: set[str] | None = None  # when set, other tokens get 401 like Telegram's
         self.chats: dict[str, dict[str, Any]] = {}  # getChat answers, by chat id or @username
         self.webhook_extra: dict[str, Any] = {}  # added to getWebhookInfo (last_error_message...)
@@ -148,12 +150,16 @@ class FakeTelegram:
             return _error(status)
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is not None:
-            return await handler(request.match_info["token"], params)
+            answer: web.Response = await handler(request.match_info["token"], params)
+            return answer
         if method.lower() in TRIVIAL:
             return web.json_response({"ok": True, "result": True})
         return _error(404)
 
     async def _download(self, request: web.Request) -> web.Response:
+        self.downloads += 1
+        if self.download_delay:
+            await asyncio.sleep(self.download_delay)
         for _unique, path, data in self._files.values():
             if path == request.match_info["path"]:
                 return web.Response(body=data, content_type="application/octet-stream")

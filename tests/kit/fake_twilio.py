@@ -6,8 +6,10 @@ real client.
         client.api.base_url = tw.url
 
 twilio-python POSTs form fields (To, From, Body) with HTTP Basic auth (account sid, auth token).
-Media behaves like Twilio's: the authenticated media URL answers 307 to a different, unauthenticated
-location; the client must follow it WITHOUT forwarding credentials (`redirect_auth_seen`).
+Media behaves like Twilio's: the authenticated media URL answers 307 to a location on another
+host (here another port, `cdn_url`: what TWILIO_MEDIA_HOSTS must allow), unauthenticated; the
+client must follow it WITHOUT forwarding credentials (`redirect_auth_seen`). `redirect_to`
+makes the next media GETs redirect somewhere else (a hostile or broken Location).
 `form_for` and `signature` build signed inbound WhatsApp webhooks.
 
 Messages may be sent from a Content template (`ContentSid`, `ContentVariables`; register it with
@@ -73,6 +75,10 @@ class FakeTwilio:
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
         self.account_sid, self.auth_token = account_sid, auth_token
         self.url = ""
+        self.cdn_url = ""  # where media content is served from, as Twilio's CDN
+        # a Location to answer instead of the CDN's ("{token}" is the media's): hostile or odd
+        self.redirect_to: str | None = None
+        self.delete_redirect_to: str | None = None  # DELETE answers 307 there when set
         self.sent: list[dict[str, str]] = []  # {To, From, Body}, in arrival order
         self.deleted: list[str] = []  # media URLs deleted (as returned by add_media)
         self.redirect_auth_seen = False  # did anyone send Authorization to the media content?
@@ -84,6 +90,7 @@ class FakeTwilio:
         self.last_inbound: dict[str, datetime] = {}  # "whatsapp:+62..." -> its last message
         self.failed: list[dict[str, str]] = []  # accepted, then failed (63016 outside window)
         self._runner: web.AppRunner | None = None
+        self._cdn: web.AppRunner | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> FakeTwilio:
@@ -93,18 +100,26 @@ class FakeTwilio:
         app.router.add_post(API + "/Messages.json", self._create_message)
         app.router.add_get(media, self._get_media)
         app.router.add_delete(media + ".json", self._delete_media)
-        app.router.add_get("/media-content/{token}", self._media_content)
+        app.router.add_get("/media-content/{token}", self._media_content)  # for a relative one
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
+        cdn = web.Application()
+        cdn.router.add_get("/media-content/{token}", self._media_content)
+        self._cdn = web.AppRunner(cdn, access_log=None, shutdown_timeout=1.0)
+        await self._cdn.setup()
+        await web.TCPSite(self._cdn, "127.0.0.1", 0).start()
+        host, port = self._cdn.addresses[0][:2]
+        self.cdn_url = f"http://{host}:{port}"
         return self
 
     async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        for runner in (self._runner, self._cdn):
+            if runner is not None:
+                await runner.cleanup()
+        self._runner = self._cdn = None
 
     async def __aenter__(self) -> FakeTwilio:
         return await self.start()
@@ -182,7 +197,7 @@ class FakeTwilio:
             return _error(401)
         now = format_datetime(datetime.now(UTC))
         uri = f"{API.format(sid=self.account_sid)}.json"
-        account = {"sid": self.account_sid, "owner_account_sid": self.account_sid}
+        account: dict[str, Any] = {"sid": self.account_sid, "owner_account_sid": self.account_sid}
         account |= {"friendly_name": "Dinas Sosial (test)", "status": self.account_status}
         account |= {"type": "Full", "date_created": now, "date_updated": now, "uri": uri}
         account |= {"auth_token": self.auth_token, "subresource_uris": {}}
@@ -219,7 +234,8 @@ class FakeTwilio:
             self.sent.append(record)
         sid, now = new_sid("SM"), format_datetime(datetime.now(UTC))
         uri = f"{API.format(sid=self.account_sid)}/Messages/{sid}"
-        resource = {"sid": sid, "account_sid": self.account_sid, "to": to, "from": from_}
+        resource: dict[str, Any] = {"sid": sid, "account_sid": self.account_sid, "to": to}
+        resource["from"] = from_
         resource |= {"body": body, "status": "queued", "direction": "outbound-api"}
         resource |= {"date_created": now, "date_updated": now, "date_sent": None}
         resource |= {"num_media": "0", "num_segments": "1", "api_version": "2010-04-01"}
@@ -260,7 +276,9 @@ class FakeTwilio:
         if media.not_found_left > 0:
             media.not_found_left -= 1
             return _error(404)
-        location = f"{self.url}/media-content/{media.token}"
+        location = f"{self.cdn_url}/media-content/{media.token}"
+        if self.redirect_to is not None:
+            location = self.redirect_to.format(token=media.token)
         return web.Response(status=307, headers={hdrs.LOCATION: location})
 
     async def _media_content(self, request: web.Request) -> web.Response:
@@ -274,6 +292,8 @@ class FakeTwilio:
     async def _delete_media(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return _error(401)
+        if self.delete_redirect_to is not None:
+            return web.Response(status=307, headers={hdrs.LOCATION: self.delete_redirect_to})
         media = self._find_media(request)
         if media is None:
             return _error(404)

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
 import pytest
@@ -50,6 +51,7 @@ async def test_get_me_and_send_message_with_reply_keyboard(tg: FakeTelegram, bot
     first = await bot.send_message(WARGA, "Apakah data sudah benar?", reply_markup=keyboard)
     second = await bot.send_message(WARGA, "123")  # digits stay a string
 
+    assert first.from_user is not None
     assert (first.chat.id, first.text, first.from_user.id) == (
         WARGA,
         "Apakah data sudah benar?",
@@ -99,7 +101,7 @@ async def test_webhook_is_recorded(tg: FakeTelegram, bot: Bot) -> None:
 async def test_get_updates_honours_offset_and_long_polls(tg: FakeTelegram, bot: Bot) -> None:
     tg.queue_update(ft.text_update(10, WARGA, "/start"))
     tg.queue_update(ft.text_update(11, WARGA, "halo"))
-    updates = await bot.get_updates()
+    updates: Any = await bot.get_updates()  # PTB's optional fields: the test checks each one
     assert [u.update_id for u in updates] == [10, 11]
     assert (
         updates[0].message.text == "/start" and updates[0].message.entities[0].type == "bot_command"
@@ -158,9 +160,14 @@ async def test_delay_applies_per_request_and_wait_for_messages(tg: FakeTelegram,
         await tg.wait_for_messages(WARGA, 6, timeout=0.1)
 
 
+def _parsed(data: dict[str, Any], bot: Bot) -> Any:
+    """PTB's Update, every optional field taken as there: each check below would fail if not."""
+    return Update.de_json(data, bot)
+
+
 async def test_update_builders_parse_with_ptb(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # durations as timedelta, without a warning
-    photo = Update.de_json(ft.photo_update(1, WARGA, "AgACfotoKTP", media_group_id="album1"), bot)
+    photo = _parsed(ft.photo_update(1, WARGA, "AgACfotoKTP", media_group_id="album1"), bot)
     assert photo.effective_chat.id == photo.effective_user.id == WARGA
     assert photo.effective_chat.type == "private"
     assert photo.message.photo[-1].file_id == "AgACfotoKTP"
@@ -168,24 +175,22 @@ async def test_update_builders_parse_with_ptb(bot: Bot, monkeypatch: pytest.Monk
     assert photo.message.media_group_id == "album1"
 
     doc = ft.document_update(2, WARGA, "BQACdok", "application/pdf", "kk.pdf", 120_000)
-    document = Update.de_json(doc, bot).message.document
+    document = _parsed(doc, bot).message.document
     assert (document.file_name, document.mime_type, document.file_size) == (
         "kk.pdf",
         "application/pdf",
         120_000,
     )
-    contact = Update.de_json(ft.contact_update(3, WARGA, "6281200000101"), bot).message.contact
+    contact = _parsed(ft.contact_update(3, WARGA, "6281200000101"), bot).message.contact
     assert (contact.phone_number, contact.user_id) == ("6281200000101", WARGA)
-    assert Update.de_json(ft.sticker_update(4, WARGA), bot).message.sticker.emoji == "👍"
-    assert Update.de_json(ft.voice_update(5, WARGA), bot).message.voice.duration == timedelta(
-        seconds=3
-    )
-    location = Update.de_json(ft.location_update(6, WARGA), bot).message.location
+    assert _parsed(ft.sticker_update(4, WARGA), bot).message.sticker.emoji == "👍"
+    assert _parsed(ft.voice_update(5, WARGA), bot).message.voice.duration == timedelta(seconds=3)
+    location = _parsed(ft.location_update(6, WARGA), bot).message.location
     assert location.latitude == pytest.approx(-8.6705)
-    callback = Update.de_json(ft.callback_update(7, WARGA, "pilih:ktp"), bot)
+    callback = _parsed(ft.callback_update(7, WARGA, "pilih:ktp"), bot)
     assert callback.callback_query.data == "pilih:ktp"
     assert callback.effective_chat.id == WARGA and callback.effective_user.id == WARGA
-    group = Update.de_json(ft.group_text_update(8, WARGA, "halo semua"), bot)
+    group = _parsed(ft.group_text_update(8, WARGA, "halo semua"), bot)
     assert group.effective_chat.type == "supergroup" and group.effective_user.id == WARGA
     assert isinstance(photo.message.date, datetime)
 
@@ -281,13 +286,13 @@ async def test_media_redirects_without_credentials(tw: FakeTwilio) -> None:
         async with http.get(url, headers=auth, allow_redirects=False) as r:
             assert r.status == 307
             location = r.headers["Location"]
-        assert location.startswith(f"{tw.url}/media-content/")
+        assert location.startswith(f"{tw.cdn_url}/media-content/")  # another host
         async with http.get(location) as r:
             assert (r.status, r.content_type, await r.read()) == (200, "image/jpeg", data)
         assert tw.redirect_auth_seen is False
 
-        # aiohttp keeps Basic auth on a same-origin redirect: the fake notices the leak.
-        async with http.get(url, headers=auth) as r:
+        # a client that carries its credentials along to the CDN is noticed
+        async with http.get(location, headers=auth) as r:
             assert await r.read() == data
         assert tw.redirect_auth_seen is True
 

@@ -53,12 +53,9 @@ class Running:
         self.client = client
         self.services = services
 
-    async def settle(self) -> None:
-        """Wait until albums are answered and every reply has been sent."""
-        await self.services.runtime.drain()
-        for channel in (self.services.telegram, self.services.whatsapp):
-            if channel is not None:
-                await channel.replies.drain()
+    async def settle(self, timeout: float = 15) -> None:
+        """Wait until every message accepted has been answered and every reply sent."""
+        await self.services.processor.idle(timeout)
 
     async def delivered(self, timeout: float = 15) -> None:
         """Wait until the in-process worker has delivered every submitted dossier."""
@@ -90,6 +87,7 @@ def whatsapp_env(tmp_path: Path, redis_url: str, tw: FakeTwilio) -> dict[str, st
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         TWILIO_WHATSAPP_FROM=SENDER,
         TWILIO_API_URL=tw.url,
+        TWILIO_MEDIA_HOSTS=tw.cdn_url,  # the fake's "CDN": the only place a redirect may lead
         TWILIO_RATE_PER_SECOND="1000",
     )
 

@@ -145,7 +145,8 @@ def test_a_json_line_has_time_level_logger_message_and_masked_extras() -> None:
     assert out["chat"] == "whatsapp:+62812****7890" and out["dossier"] == "GWA-K7H-W3X-9AR"
     assert out["numbers"] == ["7371********0001", 12]
     when = datetime.fromisoformat(out["time"])
-    assert when.utcoffset() is not None and when.utcoffset().total_seconds() == 0
+    offset = when.utcoffset()
+    assert offset is not None and offset.total_seconds() == 0
     assert abs(when.timestamp() - record.created) < 0.002
 
 

@@ -27,8 +27,12 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _socket_inodes(pid: int) -> set[str]:
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    inodes: set[str] = set()
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # gone, or a zombie not yet reaped (killed a moment ago)
+        return inodes
+    for fd in fds:
         try:
             target = os.readlink(fd)
         except OSError:
