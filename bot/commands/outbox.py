@@ -34,7 +34,10 @@ async def run_worker(settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        await services.worker.run(stop)
+        runs = [services.worker.run(stop)]
+        if services.loop is not None:  # the office's notices and reminders, to their chats
+            runs.append(services.loop.run(stop))
+        await asyncio.gather(*runs)
     finally:
         await services.close()
     return 0

@@ -165,15 +165,18 @@ async def mark(
     now: datetime,
     detail: str | None = None,
 ) -> bool:
-    """Record what became of a notice. A settled notice (sent, failed, skipped, cancelled) is
-    not changed again, and `sent` is never taken back: receipts may come twice or late."""
+    """Record what became of a notice; False when nothing changed. A settled notice (sent,
+    failed, skipped, cancelled) is not changed again, and `sent` is never taken back: receipts
+    may come twice or late."""
     if state not in STATES:
         raise ValueError(f"unknown notice state {state!r}")
     values: dict[str, Any] = {"state": state, "updated_at": now, "detail": detail}
     if state == SENT:
         values["sent_at"] = now
     result = await session.execute(
-        update(Notice).where(Notice.id == notice_id, Notice.state.in_(OPEN)).values(**values)
+        update(Notice)
+        .where(Notice.id == notice_id, Notice.state.in_(OPEN), Notice.state != state)
+        .values(**values)
     )
     return bool(getattr(result, "rowcount", 0))
 

@@ -81,15 +81,15 @@ def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
     """Advance one conversation by one event. Never raises for anything a citizen can send."""
     ctx = Context(flows, session.copy(), now)
     s = ctx.s
-    if s.expired_days is not None:  # the runtime found only an expired conversation
-        ctx.say(ctx.t(T.SESSION_EXPIRED, days=f"{s.expired_days:g}"))
-        s.expired_days = None
     if s.flow_id is not None and s.flow_id not in flows.flows:
         reset(s)  # the service was removed since this session was saved
         s.stage = Stage.OFFICE
     if isinstance(event, office.OFFICE_EVENTS):
         office.handle(ctx, event)  # not the citizen's message: their last one stays the last
         return Turn(ctx.s, tuple(ctx.out))
+    if s.expired_days is not None:  # the runtime found only an expired conversation
+        ctx.say(ctx.t(T.SESSION_EXPIRED, days=f"{s.expired_days:g}"))
+        s.expired_days = None
     heard = hear(event.text) if isinstance(event, TextReceived) else None
     if s.stage == Stage.NEW:
         if heard is not None and command_of(heard) == "language":

@@ -5,15 +5,11 @@ gets its reminders. A chat that cannot be reached, or has stopped reminders, is 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from redis.exceptions import RedisError
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import ChatKey
@@ -82,16 +78,3 @@ class Dispatcher:
         if notice.kind == notices.DOCUMENT_REQUEST and self.reminders:
             notices.remind_later(session, notice, case, self.reminders, now)
         log.info("notice %d (%s) handed to its chat", notice.id, notice.kind)
-
-    async def run(self, stop: asyncio.Event, every: float = 2.0) -> None:
-        """Hand notices over until `stop` is set; the database or Redis being away is waited out."""
-        while not stop.is_set():
-            try:
-                while await self.tick() and not stop.is_set():
-                    pass
-            except (SQLAlchemyError, RedisError, OSError) as exc:
-                log.warning("notices wait: %s", type(exc).__name__)
-            except Exception:
-                log.exception("notices could not be handed over")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), every)

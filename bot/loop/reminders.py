@@ -45,8 +45,10 @@ class DraftReminders:
         return (
             self.after is not None
             and session is not None
+            and session.reminders
             and session.updated_at is not None
             and position(session) is not None
+            and (session.reminded_at is None or session.reminded_at < session.updated_at)
         )
 
     async def plan(self, chat: ChatKey, session: Session | None) -> None:
