@@ -200,3 +200,28 @@ async def test_an_unfinished_application_is_reminded_of_once(loop: Loop) -> None
     assert len(loop.channel.texts_to(CHAT)) == count
     said = await loop.say("7306015203850002")  # the citizen goes on where they were
     assert "KTP" in said[-1]
+
+
+async def test_a_message_that_must_wait_for_the_citizen_is_shown_waiting_then_sent(
+    loop: Loop, flows: FlowSet
+) -> None:
+    """WhatsApp outside its window, no template: the desk says "menunggu warga menulis" until
+    the citizen writes; then the message goes first, before the answer to what they wrote."""
+    from bot.channels.sender import Hold
+
+    d = replace(dossiers.gowa(loop.p.runtime.media, chat_id=CHAT), channel="test")
+    await intake.store_dossier(loop.db, flows, d)
+    clerk = await add_user(loop.db, "rahmat", "dinsos_gowa")
+    window = {"open": False}
+    loop.channel.deliver_error = lambda m: None if window["open"] else Hold("24-hour window")
+    async with loop.db() as s:
+        await CaseRepository(s, clerk, flows).set_status(d.reference, "recommendation_sent")
+    await loop.settle()
+    assert await loop.states() == [("status", "waiting")]
+    assert loop.channel.sent == []
+    window["open"] = True  # the citizen writes: the window is open again
+    said = await loop.say("halo pak")
+    assert "Status: Rekomendasi dikirim ke BPJS." in said[0]
+    while await loop.worker.report():
+        pass
+    assert await loop.states() == [("status", "sent")]
