@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.desk import audit, passwords, totp, websessions
@@ -295,10 +295,3 @@ async def reset(session: AsyncSession, actor: Actor, user_id: int, now: datetime
     audit.record(session, audit.PASSWORD_RESET, actor, detail=user.username, at=now)
     await session.commit()
     return secret
-
-
-async def count_admins(session: AsyncSession, office_id: str) -> int:
-    query = select(func.count(User.id)).where(
-        User.office_id == office_id, User.role == "admin", User.disabled_at.is_(None)
-    )
-    return int(await session.scalar(query) or 0)

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-DEFAULT_URL = "sqlite+aiosqlite:///var/wargabot.db"
 SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 

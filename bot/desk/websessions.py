@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.desk.models import User, WebSession
@@ -94,12 +94,3 @@ async def revoke_user(
     if keep is not None:
         query = query.where(WebSession.id != keep)
     await session.execute(query)
-
-
-async def live_sessions(session: AsyncSession, user_id: int, now: datetime) -> list[WebSession]:
-    query = select(WebSession).where(
-        WebSession.user_id == user_id,
-        WebSession.revoked_at.is_(None),
-        WebSession.expires_at > now,
-    )
-    return list((await session.scalars(query)).unique())

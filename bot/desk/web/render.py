@@ -24,10 +24,6 @@ def phone(p: str | None) -> str:
     return "0" + p[3:] if p and p.startswith("+62") else (p or "")
 
 
-def days_since(t: datetime, now: datetime) -> int:
-    return max(0, (now - t).days)
-
-
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
