@@ -81,9 +81,10 @@ serve: $(VENV)/.installed db ## the web service (webhooks) on HOST:PORT, default
 worker: $(VENV)/.installed db ## deliver submitted dossiers to the office inbox (needs REDIS_URL)
 	$(BIN)/wargabot worker
 
-fault-test: $(VENV)/.installed redis-server ## the outbox and the conversations while processes are killed
+fault-test: $(VENV)/.installed redis-server ## the outbox, the conversations and the office's notices while processes are killed
 	$(PY) -m tests.delivery.fault_outbox --dossiers 200 --kills 10 --bounces 3
 	$(PY) -m tests.runtime.fault_turns --citizens 40 --web-kills 10 --worker-kills 5 --redis-restarts 1
+	$(PY) -m tests.loop.fault_notices --cases 40 --web-kills 8 --worker-kills 8
 
 bench: $(VENV)/.installed ## engine steps per second for a text answer
 	$(BIN)/wargabot bench engine

@@ -160,6 +160,12 @@ def outcome(flows: FlowSet, before: Session, actions: Sequence[Action], after: S
         return "command:language"
     if any(isinstance(a, SubmitDossier) for a in actions):
         return "submit"
+    if before.reminders and not after.reminders:
+        return "command:quiet"
+    if tr.t(T.NO_DOCUMENT_ASKED) in said:
+        return "command:document"
+    if tr.t(T.STATUS_UNAVAILABLE) in said:  # "status" with no lookup behind the engine
+        return "command:status"
     if tr.t(T.CLARIFY) in said:
         return "clarify"
     if tr.t(T.HELP_COMMANDS) in said:

@@ -9,6 +9,7 @@ import os
 import re
 import socket
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import unquote, urlparse
@@ -92,6 +93,17 @@ class Settings(BaseSettings):
     OUTBOX_GIVE_UP_HOURS: float = Field(default=48, gt=0)
     OUTBOX_CLAIM_IDLE_SECONDS: float = Field(default=60, gt=0)
 
+    # The loop back to the citizen: reminders, and WhatsApp templates for outside the 24-hour
+    # window (TWILIO_TEMPLATE_<KIND>[_EN] = HX... or HX...:var,var; bot/channels/templates.py).
+    REMINDER_DRAFT_HOURS: float = Field(default=20, ge=0, le=23.5)  # 0: no reminder
+    REMINDER_DOCUMENT_DAYS: str = "1,3"  # days after a document request; empty: none
+    TWILIO_TEMPLATE_DOCUMENT_REQUEST: str = ""
+    TWILIO_TEMPLATE_DOCUMENT_REQUEST_EN: str = ""
+    TWILIO_TEMPLATE_STATUS: str = ""
+    TWILIO_TEMPLATE_STATUS_EN: str = ""
+    TWILIO_TEMPLATE_DOCUMENT_REMINDER: str = ""
+    TWILIO_TEMPLATE_DOCUMENT_REMINDER_EN: str = ""
+
     # The case store (every delivered dossier becomes a case) and the office desk.
     DATABASE_URL: str = "sqlite+aiosqlite:///var/wargabot.db"
     CASESTORE_ENABLED: bool = True
@@ -143,6 +155,17 @@ class Settings(BaseSettings):
         if any(not re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in ids):
             raise ValueError("DESK_ADMIN_TOTP must be office ids such as dinsos_gowa, or all")
         return ",".join(ids)
+
+    @field_validator("REMINDER_DOCUMENT_DAYS")
+    @classmethod
+    def _reminder_days(cls, value: str) -> str:
+        try:
+            days = [float(d) for d in value.replace(" ", "").split(",") if d]
+        except ValueError:
+            days = [-1.0]
+        if any(not 0 < d <= 30 for d in days) or days != sorted(set(days)):
+            raise ValueError("REMINDER_DOCUMENT_DAYS must be days after the request, e.g. 1,3")
+        return ",".join(f"{d:g}" for d in days)
 
     @field_validator("PUBLIC_BASE_URL")
     @classmethod
@@ -244,6 +267,15 @@ class Settings(BaseSettings):
         """Offices whose admins must use a second factor ("*": every office)."""
         ids = {i for i in self.DESK_ADMIN_TOTP.split(",") if i}
         return frozenset({"*"} if "all" in ids else ids)
+
+    @property
+    def document_reminders(self) -> tuple[timedelta, ...]:
+        return tuple(timedelta(days=float(d)) for d in self.REMINDER_DOCUMENT_DAYS.split(",") if d)
+
+    @property
+    def draft_reminder(self) -> timedelta | None:
+        hours = self.REMINDER_DRAFT_HOURS
+        return timedelta(hours=hours) if hours else None
 
     @property
     def worker_name(self) -> str:

@@ -13,11 +13,15 @@ from bot.engine.model import (
     Action,
     ChoiceMade,
     ContactShared,
+    DocumentRequested,
     Event,
     MediaRef,
     PhotoReceived,
     PhotoRejected,
+    ReminderDue,
     Session,
+    StatusChanged,
+    StatusLooked,
     TextReceived,
     Unsupported,
 )
@@ -64,15 +68,27 @@ class MediaSource:
 
 _EVENTS: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (TextReceived, ChoiceMade, ContactShared, PhotoRejected, Unsupported, PhotoReceived)
+    for cls in (
+        TextReceived,
+        ChoiceMade,
+        ContactShared,
+        PhotoRejected,
+        Unsupported,
+        PhotoReceived,
+        DocumentRequested,  # the office's events join a chat's inbox too (bot/loop/)
+        StatusChanged,
+        ReminderDue,
+    )
 }
 
 
 def _event_data(event: Event) -> dict[str, Any]:
     if isinstance(event, PhotoReceived):
         return {"type": "PhotoReceived", "media": [m.to_dict() for m in event.media]}
-    field = event.__slots__[0]  # every other event is one text field
-    return {"type": type(event).__name__, field: getattr(event, field)}
+    if isinstance(event, StatusLooked):
+        raise TypeError("a status lookup is made during a turn, never kept")
+    # every other event is text fields
+    return {"type": type(event).__name__, **{f: getattr(event, f) for f in event.__slots__}}
 
 
 def _event_of(data: dict[str, Any]) -> Event:
@@ -122,15 +138,41 @@ class Inbound:
 
 
 @dataclass(frozen=True, slots=True)
+class Told:
+    """What a message from the office is, for a platform that cares (WhatsApp's 24-hour window):
+    its kind, the citizen's language and a template's values. A `standin` carries no text of
+    its own: it goes out as the kind's template where only a template may, else not at all."""
+
+    kind: str
+    lang: str = "id"
+    values: tuple[tuple[str, str], ...] = ()
+    standin: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"k": self.kind, "l": self.lang, "v": [list(v) for v in self.values]}
+        if self.standin:
+            d["s"] = True
+        return d
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> Told:
+        values = tuple((str(k), str(v)) for k, v in d.get("v", ()))
+        return Told(str(d["k"]), str(d.get("l", "id")), values, bool(d.get("s")))
+
+
+@dataclass(frozen=True, slots=True)
 class Outgoing:
     """One platform message as the reply queue keeps it: its text and the buttons under it.
     `keyboard` None sends no keyboard, () takes the last one away; `contact` makes its one
     button share the phone number (Telegram). Channels without buttons number the choices in
-    the text when they render, and ignore both."""
+    the text when they render, and ignore both. `told`: a message from the office (above);
+    `ref`: the office's record it answers for (what became of it is reported back)."""
 
     text: str
     keyboard: tuple[str, ...] | None = None
     contact: bool = False
+    told: Told | None = None
+    ref: str = ""
 
     def to_json(self) -> str:
         d: dict[str, Any] = {"t": self.text}
@@ -138,13 +180,18 @@ class Outgoing:
             d["kb"] = list(self.keyboard)
         if self.contact:
             d["contact"] = True
+        if self.told is not None:
+            d["told"] = self.told.to_dict()
+        if self.ref:
+            d["ref"] = self.ref
         return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod
     def from_json(raw: str | bytes) -> Outgoing:
         d = json.loads(raw)
         keyboard = None if d.get("kb") is None else tuple(d["kb"])
-        return Outgoing(d["t"], keyboard, bool(d.get("contact")))
+        told = Told.from_dict(d["told"]) if d.get("told") else None
+        return Outgoing(d["t"], keyboard, bool(d.get("contact")), told, str(d.get("ref", "")))
 
 
 class Channel(Protocol):

@@ -17,6 +17,7 @@ from bot.engine.flowset import FlowSet
 from bot.engine.model import (
     Action,
     AskChoice,
+    CaseStatus,
     ContactShared,
     Dossier,
     Event,
@@ -25,11 +26,14 @@ from bot.engine.model import (
     RequestContact,
     RequestPhoto,
     SendText,
+    StatusLooked,
     SubmitDossier,
+    SubmitRevision,
+    Tell,
     TextReceived,
     Unsupported,
 )
-from bot.engine.step import new_session, step
+from bot.engine.step import new_session, step, wants_status
 from bot.media.store import MediaStore, sniff
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -49,6 +53,9 @@ class CaseStore(Protocol):
     """The desk's case store (the case-store sink): the application becomes a case."""
 
     async def deliver(self, dossier: Dossier, progress: object = None) -> None: ...
+
+    async def cases(self, channel: str, chat_id: str, reference: str) -> tuple[CaseStatus, ...]:
+        """This chat's cases as the office has them ("status")."""
 
     async def close(self) -> None: ...
 
@@ -76,6 +83,10 @@ class ConsoleChat:
         self.delivered: list[Path] = []
 
     def send(self, event: Event) -> list[Action]:
+        asked = wants_status(event)
+        if asked is not None and self.casestore is not None and self._loop is not None:
+            found = self._loop.run(self.casestore.cases("console", "console", asked))
+            event = StatusLooked(asked, found)  # what the desk has of this chat's applications
         turn = step(self.flows, self.session, event, self.clock())
         self.session = turn.session
         for action in turn.actions:
@@ -156,6 +167,8 @@ def run(
             for action in chat.send(pending):
                 if isinstance(action, SubmitDossier):
                     write(f"(dossier {action.dossier.reference} -> {chat.delivered[-1]})")
+                elif isinstance(action, Tell | SubmitRevision):
+                    continue  # the office's side: not for the terminal chat
                 else:
                     write("\nbot> " + render(action).replace("\n", "\n     "))
         try:

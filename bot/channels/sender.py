@@ -39,6 +39,16 @@ class Hold(Exception):
     kicked again (the citizen writes, or the sender of the message kicks it)."""
 
 
+class Skip(Exception):
+    """Nothing to send, rightly: a template's stand-in inside the window (the text goes as it
+    is), or a reminder that can no longer go now. Taken off the queue, not an error."""
+
+
+class Blocked(Exception):
+    """The citizen blocked the bot (Telegram's 403): nothing more can reach this chat until the
+    citizen writes again. Taken off the queue; the chat is marked."""
+
+
 @dataclass
 class RateLimiter:
     """Spaces sends: at most `per_second` overall and one per `chat_interval` per chat."""
@@ -65,7 +75,8 @@ class RateLimiter:
 
 # sent: done. held: keep it first and stop (Hold). later: still failing after the retries, keep
 # it and try again later. failed: the platform refused it for good (logged, counted, dropped).
-Outcome = Literal["sent", "held", "later", "failed"]
+# skipped: nothing to send, rightly (Skip). blocked: the citizen blocked the bot (dropped).
+Outcome = Literal["sent", "held", "later", "failed", "skipped", "blocked"]
 
 
 async def send_one(
@@ -85,6 +96,11 @@ async def send_one(
             return "sent"
         except Hold:
             return "held"
+        except Skip:
+            return "skipped"
+        except Blocked:
+            log.info("a chat on %s blocked the bot: nothing more is sent to it", channel)
+            return "blocked"
         except RetryLater as exc:
             await asyncio.sleep(exc.after)
         except Transient as exc:

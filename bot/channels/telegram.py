@@ -21,13 +21,13 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
 from bot.channels.base import ChatKey, Inbound, Malformed, MediaSource, Outgoing, clean_text
 from bot.channels.compose import combine, split
-from bot.channels.sender import RetryLater, Transient
+from bot.channels.sender import Blocked, RetryLater, Skip, Transient
 from bot.engine.model import (
     Action,
     AskChoice,
@@ -259,11 +259,16 @@ class TelegramChannel:
         return out
 
     async def deliver(self, chat_id: str, message: Outgoing) -> None:
+        if message.told is not None and message.told.standin:
+            raise Skip("Telegram has no 24-hour window: the text goes as it is")
         params: dict[str, object] = {"chat_id": int(chat_id), "text": message.text}
         if message.keyboard is not None:
             params["reply_markup"] = _markup(message.keyboard, message.contact)
-        # the raw result: building a PTB Message from every reply is most of a turn's CPU
-        await self._call(lambda: self.bot.do_api_request("sendMessage", params))
+        try:
+            # the raw result: building a PTB Message from every reply is most of a turn's CPU
+            await self._call(lambda: self.bot.do_api_request("sendMessage", params))
+        except Forbidden as exc:  # "bot was blocked by the user" (403)
+            raise Blocked(str(exc)) from exc
 
     @staticmethod
     async def _call(fn: Callable[[], Awaitable[Any]]) -> Any:

@@ -1,11 +1,13 @@
 """WhatsApp edge through Twilio: signature check, form parsing (bounded; status callbacks and our
 own sender ignored), media through bot.channels.twilio_media.py, replies through Twilio's REST
-client with numbered choices. Never decides the flow."""
+client with numbered choices, and WhatsApp's 24-hour window: outside it a message from the
+office goes as its template (templates.py) or waits (Hold). Never decides the flow."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -13,9 +15,12 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot.channels import templates
 from bot.channels.base import ChatKey, Inbound, Malformed, MediaSource, Outgoing, clean_text
 from bot.channels.compose import combine, split
-from bot.channels.sender import RetryLater, Transient
+from bot.channels.sender import Hold, RetryLater, Skip, Transient
+from bot.channels.templates import NONE as NO_TEMPLATES
+from bot.channels.templates import Templates
 from bot.channels.twilio_media import DEFAULT_MEDIA_HOSTS, MediaFetcher
 from bot.engine.model import (
     Action,
@@ -37,6 +42,9 @@ UNSUPPORTED_TYPES = {
     "location": "location",
     "sticker": "sticker",
 }
+
+
+LastInbound = Callable[[str], Awaitable[datetime | None]]
 
 
 class Forged(Exception):
@@ -107,8 +115,14 @@ class WhatsAppChannel:
         api_url: str = "https://api.twilio.com",
         delete_media: bool = True,
         media_hosts: Sequence[str] = DEFAULT_MEDIA_HOSTS,
+        templates: Templates = NO_TEMPLATES,
     ) -> None:
         self.account_sid, self.auth_token, self.sender = account_sid, auth_token, sender
+        self.templates = templates
+        # When the citizen last wrote (the runtime's record; None: not known here, every message
+        # goes as text), and the time now: the 24-hour window.
+        self.last_inbound: LastInbound | None = None
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.api_url = api_url.rstrip("/")
         self.delete_media = delete_media
         self.media = MediaFetcher(self.api_url, media_hosts, self._auth())
@@ -141,9 +155,30 @@ class WhatsAppChannel:
         ]
 
     async def deliver(self, chat_id: str, message: Outgoing) -> None:
+        """Text inside the 24-hour window; outside it, a message from the office goes as its
+        kind's template (a stand-in) and the rest waits for the citizen to write (Hold); a
+        reminder that cannot go now is not sent at all (Skip)."""
+        told = message.told
+        inside = self.last_inbound is None or templates.inside_window(
+            await self.last_inbound(chat_id), self.clock()
+        )
+        kind, lang = (told.kind, told.lang) if told is not None else ("", "id")
+        how, template = templates.way(kind, lang, inside, self.templates)
+        if told is not None and told.standin:
+            if how != "template" or template is None:
+                raise Skip("no template needed, or none for it")
+            values = templates.content_variables(template, dict(told.values))
+            await self._create(to=chat_id, content_sid=template.sid, content_variables=values)
+            return
+        if how == "drop":
+            raise Skip("a reminder outside the 24-hour window")
+        if how in ("hold", "template"):  # the template went ahead of it: the text waits
+            raise Hold("outside the 24-hour window")
+        await self._create(to=chat_id, body=message.text)
+
+    async def _create(self, **fields: str) -> None:
         try:
-            messages = self.client.messages
-            await messages.create_async(from_=self.sender, to=chat_id, body=message.text)
+            await self.client.messages.create_async(from_=self.sender, **fields)
         except TwilioRestException as exc:
             if exc.status == 429:
                 raise RetryLater(1.0) from exc

@@ -39,7 +39,10 @@ async def run_worker(settings: Settings) -> int:
     flows = load_flowset(settings.FLOWS_DIR, settings.LOCALES_DIR)
     retention = start_schedule(settings, flows, stop)  # the same stop ends it
     try:
-        await services.worker.run(stop)
+        runs = [services.worker.run(stop)]
+        if services.loop is not None:  # the office's notices and reminders, to their chats
+            runs.append(services.loop.run(stop))
+        await asyncio.gather(*runs)
     finally:
         stop.set()
         if retention is not None:

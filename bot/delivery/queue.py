@@ -1,4 +1,5 @@
-"""The durable outbox in Redis: what has been submitted and not yet delivered, and nothing else.
+"""The durable outbox in Redis: what has been submitted and not yet delivered, and nothing else:
+dossiers (by reference) and documents sent again for a case (revisions, by their key).
 
 - `ready`  a stream with one entry per delivery attempt due now, read by a consumer group;
            an entry is acknowledged only when its attempt has ended (delivered, rescheduled or
@@ -22,7 +23,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.engine.model import Dossier
+from bot.engine.model import Dossier, Revision
 
 PREFIX = "wb:{outbox}:"
 READY = PREFIX + "ready"
@@ -60,6 +61,11 @@ class Item:
     def dossier(self) -> Dossier | None:
         raw = self.fields.get("dossier")
         return Dossier.from_json(raw) if raw else None
+
+    @property
+    def revision(self) -> Revision | None:
+        raw = self.fields.get("revision")
+        return Revision.from_json(raw) if raw else None
 
     @property
     def attempts(self) -> int:
@@ -106,6 +112,17 @@ class DossierOutbox:
         ref, now = dossier.reference, self.clock()
         keys = [item_key(ref), OPEN, READY]
         return bool(await self._submit(keys=keys, args=[dossier.to_json(), repr(now), ref]))
+
+    async def submit_revision(self, revision: Revision) -> None:
+        """Durably queue a document sent again, under its key (a repeat changes nothing)."""
+        ref, now = revision.key, self.clock()
+        if await self.redis.exists(item_key(ref)):
+            return  # a turn done again after a crash: queued (or delivered) before
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(item_key(ref), mapping={"revision": revision.to_json(), "created": repr(now)})
+        pipe.zadd(OPEN, {ref: now}, nx=True)
+        pipe.xadd(READY, {"ref": ref})
+        await pipe.execute()
 
     # --- the consumer side ----------------------------------------------------------------------
 
@@ -156,7 +173,7 @@ class DossierOutbox:
         pipe.xdel(READY, entry.id)
         pipe.zrem(OPEN, entry.ref)
         pipe.zrem(RETRY, entry.ref)
-        pipe.hdel(item_key(entry.ref), "dossier", "next_at")
+        pipe.hdel(item_key(entry.ref), "dossier", "revision", "next_at")
         pipe.hset(item_key(entry.ref), "delivered", repr(self.clock()))
         pipe.expire(item_key(entry.ref), KEEP_DELIVERED)
         await pipe.execute()
@@ -217,7 +234,9 @@ class DossierOutbox:
         if ref is None:
             return None
         dead_ids = [_s(i) for i, f in dead if _s(f[b"ref"]) == ref]
-        if not await self.redis.hexists(item_key(ref), "dossier"):
+        if not await self.redis.hexists(item_key(ref), "dossier") and not await self.redis.hexists(
+            item_key(ref), "revision"
+        ):
             return None
         now = self.clock()
         pipe = self.redis.pipeline(transaction=True)

@@ -1,6 +1,7 @@
 """The delivery worker: takes dossiers from the outbox, hands each to every sink, acknowledges
 only when all have accepted, retries with exponential backoff for hours, then buries it in the
-dead-letter stream and alerts the operator. The citizen hears back once the office has it."""
+dead-letter stream and alerts the operator. The citizen hears back once the office has it.
+A document sent again (a revision) goes the same way to the sinks that take revisions."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 from redis.exceptions import RedisError
 
 from bot.delivery.queue import DossierOutbox, Entry, Item
-from bot.engine.model import Dossier
+from bot.engine.model import Dossier, Revision
 from bot.observe import metrics
 
 log = logging.getLogger("wargabot.worker")
@@ -33,6 +34,16 @@ class Sink(Protocol):
     name: str
 
     async def deliver(self, dossier: Dossier, progress: Progress) -> None: ...
+
+
+class RevisionSink(Sink, Protocol):
+    """A sink that also takes a document sent again for a case (the case store, the staff chat)."""
+
+    async def deliver_revision(self, revision: Revision, progress: Progress) -> None: ...
+
+
+def takes_revisions(sink: Sink) -> bool:
+    return callable(getattr(sink, "deliver_revision", None))
 
 
 # What the citizen is told: "received" when every sink has it, "delayed" when given up on.
@@ -163,16 +174,23 @@ class Worker:
 
     async def _attempt(self, entry: Entry) -> None:
         item = await self.outbox.item(entry.ref)
-        dossier = item.dossier
-        if "delivered" in item.fields or "dead" in item.fields or dossier is None:
+        dossier, revision = item.dossier, item.revision
+        done = "delivered" in item.fields or "dead" in item.fields
+        if done or (dossier is None and revision is None):
             await self.outbox.drop(entry)  # a duplicate entry, or nothing left to deliver
             return
         errors: dict[str, str] = {}
+        sinks = self.sinks if dossier is not None else list(filter(takes_revisions, self.sinks))
 
         async def one(sink: Sink) -> None:
             progress = _ItemProgress(self.outbox, item, sink.name)
+            if dossier is not None:
+                work = sink.deliver(dossier, progress)
+            else:
+                assert revision is not None
+                work = cast(RevisionSink, sink).deliver_revision(revision, progress)
             try:
-                await asyncio.wait_for(sink.deliver(dossier, progress), self.policy.sink_timeout)
+                await asyncio.wait_for(work, self.policy.sink_timeout)
             except Exception as exc:  # a sink's failure is retried, whatever it is
                 errors[sink.name] = f"{type(exc).__name__}: {exc}" if str(exc) else repr(exc)
                 metrics.child(metrics.DELIVERY_FAILURES, sink.name).inc()
@@ -180,9 +198,9 @@ class Worker:
             await self.outbox.mark(entry.ref, f"done:{sink.name}")
             metrics.child(metrics.DELIVERED, sink.name).inc()
 
-        await asyncio.gather(*(one(s) for s in self.sinks if not item.done(s.name)))
+        await asyncio.gather(*(one(s) for s in sinks if not item.done(s.name)))
         if not errors:
-            if "notified" not in item.fields:
+            if dossier is not None and "notified" not in item.fields:
                 await self._tell(dossier, "received")
                 await self.outbox.mark(entry.ref, "notified")
             await self.outbox.complete(entry)
@@ -204,7 +222,8 @@ class Worker:
                 error,
                 extra={"dossier": entry.ref},
             )
-            await self._tell(dossier, "delayed")
+            if dossier is not None:
+                await self._tell(dossier, "delayed")
             return
         delay = self.policy.backoff(attempts)
         await self.outbox.reschedule(entry, attempts, error, self.outbox.clock() + delay)

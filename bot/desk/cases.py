@@ -14,10 +14,10 @@ from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, defer, selectinload
 
-from bot.desk import audit, reasons, statuses, timeline
+from bot.desk import audit, notices, reasons, statuses, timeline
 from bot.desk.actor import Actor
 from bot.desk.i18n import N_
-from bot.desk.models import Case, CaseEvent, Document, DocumentFile, User
+from bot.desk.models import Case, CaseEvent, Document, DocumentFile, Notice, User
 from bot.desk.queries import PER_PAGE, CaseFilter
 from bot.engine.flowset import FlowSet
 
@@ -189,6 +189,10 @@ class CaseRepository:
         query = select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
         return list((await self.session.scalars(query)).unique())
 
+    async def notices(self, case: Case) -> list[Notice]:
+        """The messages to the citizen about this case, and what became of each."""
+        return await notices.of_case(self.session, case.id)
+
     async def file(self, reference: str, file_id: int) -> DocumentFile:
         """A photo or PDF of the case, for the authenticated photo route; audited."""
         case = await self._load(reference)
@@ -220,10 +224,10 @@ class CaseRepository:
         if case.closed_at is not None:
             raise Refused(N_("Pengajuan ini sudah ditutup. Ubah statusnya dulu untuk membukanya."))
 
-    def _event(self, case: Case, kind: str, **data: Any) -> None:
+    def _event(self, case: Case, kind: str, **data: Any) -> CaseEvent:
         now = self.clock()
         case.updated_at = now
-        timeline.add(self.session, case.id, kind, now, self.actor.user_id, **data)
+        return timeline.add(self.session, case.id, kind, now, self.actor.user_id, **data)
 
     async def decide(
         self,
@@ -264,7 +268,11 @@ class CaseRepository:
         }
         if decision == "refused":
             data |= {"reason": reason, "text": text or None}
-        self._event(case, kind, **data)
+        event = self._event(case, kind, **data)
+        if decision == "refused":  # the citizen is asked for a new one (bot/desk/notices.py)
+            notices.document_requested(self.session, case, doc, event, now)
+        else:
+            await notices.cancel_reminders(self.session, case.id, doc.step, now)
         audit.record(
             self.session,
             audit.DOCUMENT_DECISION,
@@ -290,10 +298,11 @@ class CaseRepository:
         before = case.status
         case.status, case.status_reason, case.status_changed_at = status_id, reason or None, now
         case.closed_at = now if spec.final else None
-        self._event(
+        event = self._event(
             case, timeline.STATUS_CHANGED, to=status_id, reason=reason or None, final=spec.final,
             **{"from": before},
         )  # fmt: skip
+        notices.status_changed(self.session, case, spec, event, now)  # when the flow tells it
         audit.record(
             self.session,
             audit.STATUS_CHANGE,

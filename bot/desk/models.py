@@ -197,6 +197,7 @@ class Case(Base):
         Index(None, "office_id", "kk"),
         Index(None, "office_id", "phone"),
         Index(None, "office_id", "name_norm"),
+        Index(None, "chat_id", "channel"),  # a citizen asking for their status (lookup.py)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -298,3 +299,30 @@ class CaseEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Notice(Base):
+    """A message to the citizen about their case: a document asked again, a status they are told
+    of, a reminder (bot/desk/notices.py). Written in the same transaction as the event it comes
+    from; the worker hands it to the citizen's chat, keyed by its id, and records what became of
+    it: pending -> queued -> sent, or waiting (WhatsApp's window), failed, skipped, cancelled."""
+
+    __tablename__ = "case_notices"
+    __table_args__ = (Index(None, "state", "due_at"), Index(None, "case_id", "id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_events.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))  # notices.KINDS
+    data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # notices.STATES
+    detail: Mapped[str | None] = mapped_column(String(200))  # why it failed or was skipped
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship()
+    event: Mapped[CaseEvent | None] = relationship()

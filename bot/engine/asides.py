@@ -3,6 +3,7 @@ they open: "cancel this application?" and, with more than two languages, "which 
 
 from __future__ import annotations
 
+from bot.engine import office
 from bot.engine import texts as T
 from bot.engine.context import Context, join
 from bot.engine.model import Event
@@ -156,4 +157,7 @@ COMMANDS = {
     "cancel": cancel,
     "help": help_,
     "language": switch_language,
+    "status": office.status_unavailable,  # the runtime looks it up first (StatusLooked)
+    "document": office.send_document,
+    "quiet": office.stop_reminders,
 }

@@ -245,6 +245,7 @@ class Flow(_Strict):
                 if value:
                     out.append((f"step '{s.id}' {name}", value))
             out += [(f"step '{s.id}' option '{o.value}'", o.label) for o in s.options]
-        # status labels are staff-facing (the desk's catalog); only what the citizen is told here
+        # a citizen asking for their status reads its label too (office.py)
+        out += [(f"status '{st.id}' label", st.label) for st in self.statuses]
         out += [(f"status '{st.id}' message", st.message) for st in self.statuses if st.message]
         return out

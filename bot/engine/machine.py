@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from transitions import EventData, Machine, State, Transition
 
-from bot.engine import asides, questions, summary, welcome
+from bot.engine import asides, office, questions, summary, welcome
 from bot.engine.context import Context
 from bot.engine.flow import SUMMARY, Flow
 from bot.engine.model import Event
@@ -145,6 +145,7 @@ def states_of(flow: Flow | None) -> list[StageState]:
             S.LANGUAGE, asides.ask_language, asides.read_language, options=asides.language_options
         ),
         StageState(S.SUBMITTED, summary.ask_submitted, summary.read_submitted, _nothing),
+        StageState(S.REVISION, office.ask_revision, office.read_revision),
     ]
 
 

@@ -10,27 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.engine.records import AnswerItem, Dossier, MediaRef, Revision
 from bot.engine.stages import Stage
 
-# --- media --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class MediaRef:
-    """A stored photo or PDF: `key` is where the media store keeps it, never a citizen's path."""
-
-    key: str
-    mime: str
-    sha256: str
-    size: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "mime": self.mime, "sha256": self.sha256, "size": self.size}
-
-    @staticmethod
-    def from_dict(d: dict[str, Any]) -> MediaRef:
-        return MediaRef(str(d["key"]), str(d["mime"]), str(d["sha256"]), int(d["size"]))
-
+__all__ = ["AnswerItem", "Dossier", "MediaRef", "Revision"]  # the records, named here too
 
 # --- events: what happened --------------------------------------------------------------------
 
@@ -73,7 +56,67 @@ class Unsupported:
     kind: str
 
 
-Event = TextReceived | ChoiceMade | PhotoReceived | ContactShared | PhotoRejected | Unsupported
+# --- events from the office: they come through the chat's journal, never from the citizen -----
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRequested:
+    """Staff asked for one document of a submitted case again (`reason`: a desk reason id,
+    `note`: what staff wrote)."""
+
+    reference: str
+    flow_id: str
+    step: str
+    reason: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    """The case reached a status its flow tells the citizen (`reason`: staff's, for a refusal)."""
+
+    reference: str
+    flow_id: str
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderDue:
+    """Time to remind the citizen, once: of an unfinished application or an awaited document."""
+
+    kind: str  # "draft" | "document"
+    since: str = ""  # draft: the session's updated_at it was planned from (ISO)
+    reference: str = ""
+    step: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStatus:
+    """One of the chat's cases as the office has it now, and the last thing it told the citizen."""
+
+    reference: str
+    flow_id: str
+    status: str
+    reason: str = ""
+    waiting_for: tuple[str, ...] = ()  # steps of documents asked again and not yet sent
+    last: DocumentRequested | StatusChanged | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusLooked:
+    """The citizen asked for their status: the chat's cases the runtime found (None: it could not
+    look now); `reference` the one asked about, "" for all."""
+
+    reference: str
+    cases: tuple[CaseStatus, ...] | None
+
+
+OfficeEvent = DocumentRequested | StatusChanged | ReminderDue
+CitizenEvent = (
+    TextReceived | ChoiceMade | PhotoReceived | ContactShared | PhotoRejected | Unsupported
+)
+Event = CitizenEvent | OfficeEvent | StatusLooked
 
 REJECT_REASONS = (
     "format",
@@ -124,73 +167,27 @@ class RequestContact:
 
 
 @dataclass(frozen=True, slots=True)
-class AnswerItem:
-    step: str
-    label: str
-    value: Any
-    display: str
-
-
-@dataclass(frozen=True, slots=True)
-class Dossier:
-    """A completed application, as the engine hands it over at submission."""
-
-    reference: str
-    flow_id: str
-    flow_version: int
-    office: str
-    service: str
-    language: str
-    channel: str
-    chat_id: str
-    submitted_at: datetime
-    started_at: datetime
-    answers: tuple[AnswerItem, ...]
-    photos: tuple[tuple[str, MediaRef], ...]
-
-    def to_json(self) -> str:
-        """Everything needed to deliver it later (the outbox keeps this), media by reference."""
-        d = {
-            "reference": self.reference,
-            "flow_id": self.flow_id,
-            "flow_version": self.flow_version,
-            "office": self.office,
-            "service": self.service,
-            "language": self.language,
-            "channel": self.channel,
-            "chat_id": self.chat_id,
-            "submitted_at": self.submitted_at.isoformat(),
-            "started_at": self.started_at.isoformat(),
-            "answers": [[a.step, a.label, a.value, a.display] for a in self.answers],
-            "photos": [[step, ref.to_dict()] for step, ref in self.photos],
-        }
-        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
-
-    @staticmethod
-    def from_json(raw: str | bytes) -> Dossier:
-        d = json.loads(raw)
-        return Dossier(
-            reference=d["reference"],
-            flow_id=d["flow_id"],
-            flow_version=int(d["flow_version"]),
-            office=d["office"],
-            service=d["service"],
-            language=d["language"],
-            channel=d["channel"],
-            chat_id=d["chat_id"],
-            submitted_at=datetime.fromisoformat(d["submitted_at"]),
-            started_at=datetime.fromisoformat(d["started_at"]),
-            answers=tuple(AnswerItem(*a) for a in d["answers"]),
-            photos=tuple((step, MediaRef.from_dict(ref)) for step, ref in d["photos"]),
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class SubmitDossier:
     dossier: Dossier
 
 
-Action = SendText | AskChoice | RequestPhoto | RequestContact | SubmitDossier
+@dataclass(frozen=True, slots=True)
+class SubmitRevision:
+    revision: Revision
+
+
+@dataclass(frozen=True, slots=True)
+class Tell:
+    """This turn's replies are a message from the office of `kind`: where only pre-approved
+    templates may go (WhatsApp, 24 hours on), its template stands in, filled with `values`."""
+
+    kind: str
+    values: tuple[tuple[str, str], ...] = ()
+
+
+Action = (
+    SendText | AskChoice | RequestPhoto | RequestContact | SubmitDossier | SubmitRevision | Tell
+)
 
 # --- session ----------------------------------------------------------------------------------
 
@@ -225,6 +222,12 @@ class Session:
     # Set by the runtime on a fresh session when this chat's previous one expired (after this
     # many days): the engine says so in its next turn, then clears it.
     expired_days: float | None = None
+    # The office's side (office.py): documents staff asked for again, [{ref, flow, step}], the
+    # revisions sent so far (their keys count on), reminders wanted, the last one said.
+    awaiting: list[dict[str, str]] = field(default_factory=list)
+    revisions: int = 0
+    reminders: bool = True
+    reminded_at: datetime | None = None
 
     def copy(self) -> Session:
         """A copy the engine may change (answers and pending are copied, values shared)."""
@@ -247,6 +250,10 @@ class Session:
             self.updated_at,
             self.clarify,
             self.expired_days,
+            list(self.awaiting),
+            self.revisions,
+            self.reminders,
+            self.reminded_at,
         )
 
     def to_json(self) -> str:
@@ -255,8 +262,13 @@ class Session:
             del d["clarify"]  # written only while a "which did you mean?" waits for its answer
         if d["expired_days"] is None:
             del d["expired_days"]  # only between the runtime's finding and the engine's notice
+        for name, default in _QUIET_DEFAULTS.items():  # the office's fields, only once used
+            if d[name] == default:
+                del d[name]
         d["v"] = SESSION_VERSION
-        for k in ("started_at", "updated_at"):
+        for k in ("started_at", "updated_at", "reminded_at"):
+            if k not in d:
+                continue
             d[k] = d[k].isoformat() if d[k] is not None else None
         return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
@@ -264,13 +276,18 @@ class Session:
     def from_json(raw: str | bytes) -> Session:
         d = json.loads(raw)
         d.pop("v", None)
-        for k in ("started_at", "updated_at"):
+        for k in ("started_at", "updated_at", "reminded_at"):
             if d.get(k):
                 d[k] = datetime.fromisoformat(d[k])
         d["stage"] = Stage(d.get("stage", Stage.NEW))
         if d.get("resume_stage") is not None:
             d["resume_stage"] = Stage(d["resume_stage"])
         return Session(**d)
+
+
+_QUIET_DEFAULTS: dict[str, Any] = {
+    "awaiting": [], "revisions": 0, "reminders": True, "reminded_at": None,
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.engine import office
 from bot.engine import texts as T
 from bot.engine.asides import COMMANDS as RUN_COMMAND
 from bot.engine.asides import switch_language
@@ -13,7 +14,7 @@ from bot.engine.flowset import FlowSet
 from bot.engine.model import Event, PhotoRejected, Session, TextReceived, Turn, Unsupported
 from bot.engine.stages import Stage, position
 from bot.engine.texts import ENGINE_TEXTS
-from bot.engine.understanding import Heard, command_of, hear, read_choice
+from bot.engine.understanding import Heard, Reading, command_of, hear, read_choice
 from bot.engine.understanding import lexicon as L
 from bot.engine.understanding.options import matcher
 from bot.engine.welcome import reset
@@ -21,7 +22,16 @@ from bot.engine.welcome import reset
 # Words that may stand beside an option's own words when a command word answers the question.
 _PLAIN = L.DROPPABLE | L.YES | L.NO
 
-__all__ = ["ENGINE_TEXTS", "command_of", "new_session", "position", "step", "wants_photo"]
+__all__ = [
+    "ENGINE_TEXTS",
+    "command_of",
+    "new_session",
+    "position",
+    "step",
+    "wants_photo",
+    "wants_status",
+]
+wants_status = office.wants_status
 
 
 def new_session(
@@ -34,6 +44,8 @@ def new_session(
 
 def wants_photo(flows: FlowSet, session: Session) -> bool:
     """True when the conversation is waiting for a photo: only then is media downloaded."""
+    if session.stage == Stage.REVISION:
+        return True  # a document the office asked for again (office.py)
     flow = flows.flows.get(session.flow_id or "")
     if session.stage != Stage.FLOW or flow is None or not session.step:
         return False
@@ -53,22 +65,31 @@ def _command(ctx: Context, heard: Heard) -> str | None:
         if heard.key in m.exact or (
             heard.content
             and all(w in m.words or w in _PLAIN for w in heard.content)
-            and read_choice(heard, options, ctx.offered).value is not None
+            and _reads_as_answer(read_choice(heard, options, ctx.offered))
         ):
             return None
     return name
+
+
+def _reads_as_answer(reading: Reading) -> bool:
+    """An option, or two the citizen will be asked to choose between ("ya berhenti" at "stop
+    or go on?" asks which, never stops reminders instead)."""
+    return reading.value is not None or bool(reading.readings)
 
 
 def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
     """Advance one conversation by one event. Never raises for anything a citizen can send."""
     ctx = Context(flows, session.copy(), now)
     s = ctx.s
-    if s.expired_days is not None:  # the runtime found only an expired conversation
-        ctx.say(ctx.t(T.SESSION_EXPIRED, days=f"{s.expired_days:g}"))
-        s.expired_days = None
     if s.flow_id is not None and s.flow_id not in flows.flows:
         reset(s)  # the service was removed since this session was saved
         s.stage = Stage.OFFICE
+    if isinstance(event, office.OFFICE_EVENTS):
+        office.handle(ctx, event)  # not the citizen's message: their last one stays the last
+        return Turn(ctx.s, tuple(ctx.out))
+    if s.expired_days is not None:  # the runtime found only an expired conversation
+        ctx.say(ctx.t(T.SESSION_EXPIRED, days=f"{s.expired_days:g}"))
+        s.expired_days = None
     heard = hear(event.text) if isinstance(event, TextReceived) else None
     if s.stage == Stage.NEW:
         if heard is not None and command_of(heard) == "language":

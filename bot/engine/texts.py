@@ -191,6 +191,57 @@ PHONE_NOT_DIGITS = "Nomor HP hanya berisi angka, contoh: 0812 3456 7890."
 PHONE_PREFIX = "Nomor HP diawali 08 (atau +62 8), contoh: 0812 3456 7890."
 PHONE_LENGTH = "Nomor HP ini terlalu pendek atau terlalu panjang. Contoh: 0812 3456 7890."
 
+# The office's side of a case, told in the chat (office events, issue 13).
+FROM_OFFICE = "Pesan dari {office} tentang pengajuan {reference}:"
+DOCUMENT_REFUSED = "{document} yang Anda kirim perlu diganti: {reason}."
+STAFF_NOTE = "Catatan petugas: {note}"
+REASON_BLURRED = "fotonya buram, tulisannya tidak terbaca"
+REASON_CUT_OFF = "sebagian dokumen terpotong, tidak terlihat"
+REASON_WRONG_DOCUMENT = "bukan dokumen yang diminta"
+REASON_EXPIRED = "dokumennya sudah tidak berlaku"
+REASON_OTHER = "lihat catatan petugas"
+SEND_IT_HERE = (
+    "Kirim fotonya di chat ini. Pengajuan Anda tetap berjalan; tidak perlu mengisi ulang."
+)
+SEND_IT_LATER = (
+    "Anda sedang mengisi pengajuan lain; jawaban Anda tetap tersimpan. Bila {document} sudah "
+    'siap, ketik "kirim dokumen", lalu kirim fotonya.'
+)
+REVISION_RECEIVED = (
+    "Terima kasih, {document} untuk pengajuan {reference} sudah kami terima dan diteruskan ke "
+    "petugas. Petugas akan memeriksanya lagi."
+)
+REVISION_ASK = "Petugas menunggu {document} untuk pengajuan {reference}."
+REVISION_LATER = (
+    'Baik. Bila fotonya sudah siap, ketik "kirim dokumen", lalu kirim fotonya di chat ini.'
+)
+NO_DOCUMENT_ASKED = "Saat ini petugas tidak sedang menunggu dokumen dari Anda."
+STATUS_TOLD = "Status: {status}."
+STATUS_REASON = "Alasan: {reason}"
+STATUS_NONE = (
+    "Belum ada pengajuan dari chat ini yang tercatat di kantor. Pengajuan yang baru dikirim "
+    "tercatat dalam beberapa menit."
+)
+STATUS_NOT_FOUND = (
+    "Nomor pengajuan {reference} tidak ditemukan untuk chat ini. Status hanya bisa ditanyakan "
+    "dari chat yang dipakai untuk mengajukan."
+)
+STATUS_LINE = "Pengajuan {reference} ({service}): {status}."
+STATUS_LAST = "Pesan terakhir dari petugas: {message}"
+STATUS_UNAVAILABLE = "Maaf, status pengajuan belum bisa dilihat saat ini. Coba lagi sebentar lagi."
+STATUS_WAITING_DOCUMENT = "Petugas menunggu {document} dari Anda."
+DOCUMENT_REMINDER = "Pengingat: petugas masih menunggu {document} untuk pengajuan {reference}."
+DRAFT_REMINDER = (
+    "Pengajuan {service} Anda belum selesai. Terakhir Anda sampai di: {where}. Balas pesan ini "
+    "untuk melanjutkan; jawaban Anda tersimpan."
+)
+DRAFT_AT_START = "awal pengajuan"
+DRAFT_AT_SUMMARY = "ringkasan, tinggal dikirim"
+HOW_TO_STOP_REMINDERS = 'Ketik "stop pengingat" bila tidak ingin diingatkan lagi.'
+REMINDERS_STOPPED = (
+    "Baik, Anda tidak akan diingatkan lagi. Pesan petugas tentang pengajuan Anda tetap kami kirim."
+)
+
 REJECTED = {
     "format": REJECTED_FORMAT,
     "too_large": REJECTED_TOO_LARGE,

@@ -71,8 +71,11 @@ def go_to_menu(ctx: Context) -> None:
     if s.stage == Stage.FLOW and s.flow_id and ctx.current_step.kind == "end":
         reset(s)
         s.stage = Stage.OFFICE
-    if s.stage in (Stage.CANCEL, Stage.LANGUAGE):
+    if s.stage in (Stage.CANCEL, Stage.LANGUAGE, Stage.REVISION):
         s.stage, s.resume_stage = s.resume_stage or Stage.OFFICE, None
+    if s.stage == Stage.NEW:  # a document sent before any conversation: consent comes first
+        ctx.fire("greet")
+        return
     if s.stage == Stage.SUBMITTED:
         s.stage, s.reference = Stage.OFFICE, None
     ctx.fire("menu")

@@ -110,6 +110,20 @@ STEP_REACHED = Counter(
     ["flow", "step"],
 )
 
+# Messages to citizens about their case (bot/loop/): what became of each.
+NOTICES = Counter(
+    "wargabot_notices_total",
+    "Messages to citizens about their case: sent, waiting (WhatsApp's window, no template), "
+    "failed (refused for good, blocked), skipped (reminders stopped or out of the window)",
+    ["state"],
+)
+# Read from the database by every process that runs a worker: the same figure, not a share.
+NOTICES_WAITING = Gauge(
+    "wargabot_notices_waiting",
+    "Messages to citizens waiting for them to write (WhatsApp's 24-hour window)",
+    multiprocess_mode="mostrecent",
+)
+
 M = TypeVar("M", bound=MetricWrapperBase)
 _children: dict[tuple[int, tuple[str, ...]], MetricWrapperBase] = {}
 

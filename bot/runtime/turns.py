@@ -6,20 +6,21 @@ apology and logged; Redis being away is not a failure of the turn: the work is d
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
 import secrets
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.channels.base import Channel, ChatKey, Inbound, MediaSource, Outgoing
+from bot.channels.base import Channel, ChatKey, Inbound, MediaSource, Outgoing, Told
 from bot.channels.sender import Transient
 from bot.delivery.queue import DossierOutbox
 from bot.delivery.record import to_record
@@ -27,6 +28,7 @@ from bot.engine import texts as T
 from bot.engine.flowset import FlowSet
 from bot.engine.model import (
     Action,
+    CaseStatus,
     Dossier,
     Event,
     MediaRef,
@@ -34,9 +36,16 @@ from bot.engine.model import (
     PhotoRejected,
     SendText,
     Session,
+    StatusLooked,
     SubmitDossier,
+    SubmitRevision,
+    Tell,
 )
-from bot.engine.step import new_session, step, wants_photo
+from bot.engine.office import OFFICE_EVENTS
+from bot.engine.step import new_session, step, wants_photo, wants_status
+from bot.loop.dispatch import notice_id
+from bot.loop.receipts import Receipts
+from bot.loop.reminders import DraftReminders
 from bot.media.intake import Limits, Rejected, intake
 from bot.media.store import MediaStore
 from bot.observe import funnel, metrics
@@ -48,6 +57,9 @@ from bot.sessions.replies import Reply
 from bot.sessions.store import Keep
 
 log = logging.getLogger("wargabot.runtime")
+
+# A chat's cases as the office has them (channel, chat id, reference or ""): bot/desk/lookup.py.
+CaseLookup = Callable[[str, str, str], Awaitable[tuple[CaseStatus, ...]]]
 
 # Redis unreachable (or loading its data after a restart): the work waits and is done again.
 REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
@@ -67,6 +79,11 @@ class Runtime:
     session_days: float = 7
     album_quiet: float = 1.0  # seconds without a new album photo before the album is answered
     decoding: int = 2  # images decoded at once: a 40-megapixel photo needs ~150 MB while decoded
+    # The loop back to the citizen (bot/loop/): the chat's cases for "status", the reminder of
+    # an unfinished application planned after each turn, and what became of the office's notices.
+    cases: CaseLookup | None = None
+    reminders: DraftReminders | None = None
+    receipts: Receipts | None = None
 
     def __post_init__(self) -> None:
         self._decode_slots = asyncio.Semaphore(self.decoding)
@@ -114,6 +131,7 @@ class Runtime:
         handled: set[bytes] = set()
         while True:
             head = items[0]
+            answered = False
             if head.inbound is None or head.seen or head.digest in handled:
                 group: list[Item] = [head]  # a redelivery, or nothing anyone can answer
                 session: Session | Keep | None = KEEP
@@ -122,9 +140,12 @@ class Runtime:
             else:
                 group = await self._album(key, token, items) if head.inbound.album else [head]
                 session, replies, at = await self._answered(key, channel, loaded, group)
+                answered = True
             left, taken = await self.store.finish(
                 key, token, group, session, replies, at, send_token
             )
+            if answered:
+                await self._after(key, session, group, replies)
             if session != KEEP:
                 loaded = LoadResult(session, expired=False)
             await self._discard(channel, group)
@@ -179,12 +200,14 @@ class Runtime:
                 extra={"chat": chat_ref(key.channel, key.chat_id), "trace": frames.format()},
             )
             metrics.child(metrics.TURN_ERRORS, key.channel).inc()
+            if _from_office(group):  # the citizen sent nothing: no apology (the notice fails)
+                return KEEP, [], None
             lang = loaded.session.lang if loaded.session else "id"
             return KEEP, channel.render([SendText(self.flows.tr(lang).t(T.TROUBLE))]), None
 
     async def _turn(
         self, key: ChatKey, channel: Channel, loaded: LoadResult, group: list[Item]
-    ) -> tuple[Session | None, list[Outgoing], datetime]:
+    ) -> tuple[Session | None, list[Outgoing], datetime | None]:
         started = time.perf_counter()
         expired = self.session_days if loaded.expired else None
         session = loaded.session or new_session(
@@ -192,20 +215,56 @@ class Runtime:
         )
         inbounds = [i.inbound for i in group if i.inbound is not None]
         event = await self._event(inbounds, channel, session)
+        if self.cases is not None and (asked := wants_status(event)) is not None:
+            event = StatusLooked(asked, await self._cases(key, asked))
         now = self.clock()
         turn = step(self.flows, session, event, now)
         actions: list[Action] = []
+        told: Tell | None = None
         for action in turn.actions:
             if isinstance(action, SubmitDossier):
                 await self.submit(action.dossier)
+            elif isinstance(action, SubmitRevision):
+                await self.outbox.submit_revision(action.revision)
+            elif isinstance(action, Tell):
+                told = action
             else:
                 actions.append(action)
         metrics.child(metrics.TURN_SECONDS, key.channel).observe(time.perf_counter() - started)
         where = loaded.where if loaded.expired else None
         funnel.observe(key.channel, key.chat_id, where, session, turn.session)
+        replies = channel.render(actions)
+        if told is not None:
+            replies = _as_told(replies, told, turn.session.lang, _notice_ref(group))
+        if _from_office(group):  # not the citizen's message: their 24-hour window stays
+            return (turn.session if turn.keep else None), replies, None
         at = inbounds[-1].at
         written = datetime.fromtimestamp(at, UTC) if at else now
-        return (turn.session if turn.keep else None), channel.render(actions), written
+        return (turn.session if turn.keep else None), replies, written
+
+    async def _cases(self, key: ChatKey, reference: str) -> tuple[CaseStatus, ...] | None:
+        """The chat's cases as the office has them; None when they cannot be looked up now."""
+        assert self.cases is not None
+        try:
+            return await self.cases(key.channel, key.chat_id, reference)
+        except Exception as exc:
+            log.warning("a status could not be looked up: %s", type(exc).__name__)
+            return None
+
+    async def _after(
+        self,
+        key: ChatKey,
+        session: Session | Keep | None,
+        group: list[Item],
+        replies: list[Outgoing],
+    ) -> None:
+        """Once a turn is saved: plan the reminder of an unfinished application, and report
+        an office notice that had nothing to say (a reminder no longer due, say)."""
+        if self.reminders is not None and session != KEEP:
+            await self.reminders.plan(key, session if isinstance(session, Session) else None)
+        ref = _notice_ref(group)
+        if ref and self.receipts is not None and not any(r.ref == ref for r in replies):
+            await self.receipts.record(ref, "skipped", "nothing to say any more")
 
     async def submit(self, dossier: Dossier) -> None:
         """Keep the dossier durably (its JSON record next to its photos, and the outbox entry)
@@ -246,3 +305,29 @@ class Runtime:
             log.warning("a %s file could not be fetched: %s", channel.name, what)
             metrics.child(metrics.PHOTOS_REFUSED, "unavailable").inc()
             return PhotoRejected("unavailable")
+
+
+def _from_office(group: list[Item]) -> bool:
+    """A turn the office (or the reminder planner) started: no message from the citizen."""
+    events = [i.inbound.event for i in group if i.inbound is not None]
+    return bool(events) and all(isinstance(e, OFFICE_EVENTS) for e in events)
+
+
+def _notice_ref(group: list[Item]) -> str:
+    """The desk's notice a turn answers for (`notice:ID`), if any."""
+    return next(
+        (
+            i.inbound.message_id
+            for i in group
+            if i.inbound is not None and notice_id(i.inbound.message_id) is not None
+        ),
+        "",
+    )
+
+
+def _as_told(replies: list[Outgoing], tell: Tell, lang: str, ref: str) -> list[Outgoing]:
+    """A message from the office: a stand-in first (its template, where only a template may
+    go), then the replies, each marked as the office's and answering for `ref`."""
+    told = Told(tell.kind, lang, tell.values)
+    standin = Outgoing("", told=Told(tell.kind, lang, tell.values, standin=True), ref=ref)
+    return [standin, *(dataclasses.replace(r, told=told, ref=ref) for r in replies)]

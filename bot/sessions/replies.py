@@ -47,6 +47,7 @@ class ReplyStore:
         self._enqueue = pipe.script(scripts.ENQUEUE)
         self._take = pipe.script(scripts.TAKE)
         self._sent = pipe.script(scripts.SENT)
+        self._take_out = pipe.script(scripts.TAKE_OUT)
 
     async def enqueue(
         self, chat: ChatKey, messages: Sequence[Outgoing], key: str | None = None
@@ -80,6 +81,11 @@ class ReplyStore:
             return None
         left, items = answer
         return int(left), [unpack(r) for r in items]
+
+    async def take_out(self, chat: ChatKey, token: bytes, reply: Reply) -> bool:
+        """`reply`, wherever it stands in the queue, is done with (a stand-in that went ahead of
+        replies held back); False when it was not there any more or the lease was lost."""
+        return bool(await self._take_out(self._keys(chat), [token, reply.id]))
 
     async def waiting(self, chat: ChatKey) -> list[Outgoing]:
         """The chat's queued replies (for tests and the operator)."""

@@ -155,6 +155,17 @@ if n == 0 then return {left, {}} end
 return {left, redis.call('LRANGE', KEYS[2], 0, n - 1)}
 """
 
+# A reply further down the queue is done with (a template's stand-in that went ahead of replies
+# held for WhatsApp's window): taken out wherever it stands. KEYS: sending, out.  ARGV: token,
+# reply id.  nil: the lease is not ours. 1: taken out, 0: not there (any more).
+TAKE_OUT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+for _, item in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  if string.sub(item, 1, 8) == ARGV[2] then return redis.call('LREM', KEYS[2], 1, item) end
+end
+return 0
+"""
+
 # Queue replies that are not a turn's (a notification), at most once per idempotency key.
 # KEYS: keys, out, work.  ARGV: key ('' none), now (s), key ms, out ms, channel, chat id,
 # replies...  0: that key was queued before. 1: queued, and the chat kicked.

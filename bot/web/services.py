@@ -5,12 +5,16 @@ and closes them again. Wiring only."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.authoring.loader import load_flowset
-from bot.channels.base import Channel
+from bot.channels import templates
+from bot.channels.base import Channel, ChatKey
 from bot.channels.sender import RateLimiter
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.whatsapp import WhatsAppChannel
@@ -20,6 +24,12 @@ from bot.delivery.queue import DossierOutbox
 from bot.delivery.sinks import build_sinks
 from bot.delivery.sinks.casestore import CaseStoreSink
 from bot.delivery.worker import Policy, Worker
+from bot.desk.db import make_engine, make_sessions
+from bot.desk.lookup import chat_cases
+from bot.loop.dispatch import Dispatcher
+from bot.loop.receipts import Receipts
+from bot.loop.reminders import DraftReminders
+from bot.loop.worker import JournalChats, LoopWorker
 from bot.media.store import MediaStore
 from bot.runtime import Processor, Runtime, Sending
 from bot.runtime.processor import consumer_name
@@ -44,6 +54,8 @@ class Services:
     worker: Worker
     telegram: TelegramChannel | None
     whatsapp: WhatsAppChannel | None
+    loop: LoopWorker | None = None  # the office's notices and reminders (with the case store)
+    database: AsyncEngine | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _stop_turns: asyncio.Event = field(default_factory=asyncio.Event)
     _turns: list[asyncio.Task[None]] = field(default_factory=list)
@@ -52,6 +64,8 @@ class Services:
     def start_worker(self) -> None:
         """Deliver dossiers in this process (RUN_WORKER)."""
         self._others.append(asyncio.create_task(self.worker.run(self._stop)))
+        if self.loop is not None:
+            self._others.append(asyncio.create_task(self.loop.run(self._stop)))
 
     def start_turns(self) -> None:
         """Work through the journal in this process: turns, replies, lock renewal."""
@@ -69,6 +83,8 @@ class Services:
         for sink in self.worker.sinks:
             if isinstance(sink, CaseStoreSink):
                 await sink.close()
+        if self.database is not None:
+            await self.database.dispose()
         await self.store.redis.aclose()
 
 
@@ -109,12 +125,25 @@ def build(settings: Settings) -> Services:
             settings.TWILIO_API_URL,
             settings.TWILIO_DELETE_MEDIA,
             settings.twilio_media_hosts,
+            templates.from_settings(settings),
         )
+        whatsapp.last_inbound = lambda chat_id: store.last_inbound(ChatKey("whatsapp", chat_id))
         limiters["whatsapp"] = RateLimiter(settings.TWILIO_RATE_PER_SECOND)
     channels: dict[str, Channel] = {c.name: c for c in (telegram, whatsapp) if c is not None}
-    sending = Sending(replies, leases, limiters)
+    receipts = Receipts(redis)
+    sending = Sending(replies, leases, limiters, observe=receipts.observe)
     days = settings.SESSION_TTL_DAYS
     runtime = Runtime(flows, store, sending, leases, media, outbox, channels, session_days=days)
+    reminders = DraftReminders(redis, settings.draft_reminder)
+    runtime.reminders, runtime.receipts = reminders, receipts
+    database = loop = None
+    if settings.CASESTORE_ENABLED:  # the cases live there: notices, status, revisions
+        database = make_engine(settings.DATABASE_URL)
+        db = make_sessions(database)
+        runtime.cases = functools.partial(chat_cases, db)
+        chats = JournalChats(store, receipts)
+        dispatcher = Dispatcher(db, chats, set(channels), settings.document_reminders)
+        loop = LoopWorker(db, dispatcher, chats, receipts, reminders, settings.worker_name)
     journal = Journal(redis, pipe, consumer_name())
     processor = Processor(runtime, journal, claim_idle=settings.JOURNAL_CLAIM_IDLE_SECONDS)
     sinks = build_sinks(settings, media, telegram.bot if telegram else None, flows)
@@ -139,5 +168,16 @@ def build(settings: Settings) -> Services:
             "unencrypted; create a key with `wargabot keys new` (docs/operations.md)"
         )
     return Services(
-        settings, runtime, processor, store, replies, leases, outbox, worker, telegram, whatsapp
+        settings,
+        runtime,
+        processor,
+        store,
+        replies,
+        leases,
+        outbox,
+        worker,
+        telegram,
+        whatsapp,
+        loop,
+        database,
     )

@@ -45,8 +45,8 @@ def test_db_upgrade_creates_the_tables_once_and_status_says_so(tmp_path: Path) -
     url = f"sqlite:///{tmp_path}/office.db"  # completed with its async driver
     status = wargabot(tmp_path, "db", "status", DATABASE_URL=url)
     assert status.returncode == 1 and "run `wargabot db upgrade`" in status.stdout
+    head = migrate.head()  # the newest migration's revision
     first = wargabot(tmp_path, "db", "upgrade", DATABASE_URL=url)
-    head = migrate.head()
     assert first.returncode == 0 and f"upgraded from an empty database to {head}" in first.stdout
     again = wargabot(tmp_path, "db", "upgrade", DATABASE_URL=url)
     assert again.returncode == 0 and f"already at revision {head}" in again.stdout
@@ -122,13 +122,16 @@ def test_the_terminal_chats_application_arrives_as_a_case(tmp_path: Path, flows:
     kk.write_bytes(png(seed=3))
     lines = ["ya", "2", "mulai", "1", "Siti Aminah", "7371014506900001", "7371010101100021",
              f"/photo {kk}", "2", "sudah", "/contact 0812 3456 7890", "Puskesmas Kassi-Kassi",
-             "1"]  # fmt: skip
+             "1", "cek pengajuan"]  # fmt: skip
     try:
         out = "\n".join(_script(chat, lines))
     finally:
         chat.close()
     reference = re.search(r"Nomor pengajuan: (MKS-[\w-]+)", out)
     assert reference, out[-2000:]
+    # "cek pengajuan" finds it at the desk: the terminal chat asks the case store
+    service = "Pendaftaran/Peralihan KIS PBI (APBD)"
+    assert f"Pengajuan {reference.group(1)} ({service}): Diterima." in out
 
     async def stored() -> tuple[Case | None, list[Document]]:
         engine = make_engine(url)

@@ -34,6 +34,7 @@ from bot.delivery.worker import Policy, Sink, Worker
 from bot.engine.flowset import FlowSet
 from bot.media.store import MediaStore
 from bot.observe import metrics
+from tests.kit import photo_factory as pf
 from tests.kit.database import migrated_sqlite
 from tests.kit.fake_telegram import FakeTelegram
 from tests.kit.outbox import OfficeWebhook, SmtpServer, make_dossier, message_ids
@@ -454,3 +455,48 @@ async def test_email_goes_over_tls_with_a_login(
         server.stop()
     assert message_ids(server.messages) == ["<MKS-TST-0011@wargabot.invalid>"]
     assert server.logins == ["dinsos"]
+
+
+async def test_a_document_sent_again_reaches_the_case_and_the_staff_chat_once(
+    redis: Redis, media: MediaStore, tmp_path: Path, flows: FlowSet
+) -> None:
+    from sqlalchemy import select
+
+    from bot.delivery.sinks.casestore import CaseStoreSink
+    from bot.desk.models import Case
+    from bot.engine.model import Revision
+
+    async with FakeTelegram() as tg:
+        bot = make_bot(TOKEN, tg.url)
+        store = CaseStoreSink(migrated_sqlite(tmp_path / "db"), flows)
+        maildir = MaildirSink(tmp_path / "inbox", media)
+        sinks: list[Sink] = [store, maildir, TelegramStaffSink(bot, STAFF, media, flows)]
+        outbox = DossierOutbox(redis)
+        worker = Worker(outbox, sinks, "w1", Policy())
+        await outbox.ensure_group()
+        d = make_dossier(media, photos=1)
+        await outbox.submit(d)
+        await drain(worker)
+        new_kk = media.put(pf.jpeg(pf.document(seed=77)), "image/jpeg")
+        revision = Revision(
+            f"{d.reference}/foto_kk/1", d.reference, "foto_kk", "id", d.channel, d.chat_id,
+            d.submitted_at, (new_kk,),
+        )  # fmt: skip
+        await outbox.submit_revision(revision)
+        await outbox.submit_revision(revision)  # a turn done again: nothing more
+        await drain(worker)
+        async with store.sessions() as s:
+            case = await s.scalar(select(Case).where(Case.reference == d.reference))
+            assert case is not None
+            await s.refresh(case, ["documents"])
+            assert [doc.revision for doc in case.documents] == [2]
+        await store.close()
+        texts = tg.texts_to(STAFF)
+        assert texts[-1] == (
+            f"{d.reference}: Foto Kartu Keluarga dikirim ulang oleh warga (periksa di meja kantor)"
+        )
+        assert sum(1 for t in texts if "dikirim ulang" in t) == 1
+        uploads = [u for u in tg.uploads if str(u["chat_id"]) == STAFF]
+        assert uploads[-1]["method"] == "sendPhoto"  # and the new page itself
+        assert uploads[-1]["files"][0][1] == media.read(new_kk)
+    assert len(maildir_files(tmp_path / "inbox")) == 1  # the Maildir takes dossiers only

@@ -1,6 +1,7 @@
 """The desk's texts are in its own gettext domain: every msgid in its code, templates and the
 flows' status labels is translated in locales/en/LC_MESSAGES/desk.po, and the citizen's catalog
-(messages.po) holds none of them."""
+(messages.po) holds none of the desk's own texts. Status labels are in both: a citizen asking
+for their status reads them too."""
 
 from __future__ import annotations
 
@@ -24,4 +25,6 @@ def test_every_desk_text_has_an_english_translation() -> None:
 
 def test_the_citizens_catalog_does_not_carry_desk_texts() -> None:
     citizen = read_messages(DEFAULT_LOCALES / "en" / CATALOG)
-    assert "Masuk ke meja layanan" not in citizen and "Sudah didaftarkan" not in citizen
+    desk = read_messages(DEFAULT_LOCALES / "en" / DESK_CATALOG)
+    assert "Masuk ke meja layanan" not in citizen and "Buram, tulisan tidak terbaca" not in citizen
+    assert citizen["Sudah didaftarkan"] == desk["Sudah didaftarkan"] == "Registered"

@@ -212,3 +212,30 @@ async def test_photos_sealed_at_rest_open_with_their_key_and_a_wrong_key_is_said
                 assert res.content.startswith(b"\xff\xd8\xff")
             else:
                 assert "kunci enkripsi salah" in res.text
+
+
+async def test_the_case_page_shows_each_message_to_the_citizen_and_its_state(
+    app: DeskApp,
+) -> None:
+    from bot.desk import notices
+    from bot.desk.models import Notice
+
+    ref = await store(app)
+    clerk = await app.signed_in("rahmat")
+    page = await clerk.get(f"/cases/{ref}")
+    assert "Belum ada pesan ke warga." in page.text
+    ids = re.findall(rf'action="/cases/{ref}/documents/(\d+)"', page.text)
+    await clerk.post(f"/cases/{ref}/documents/{ids[1]}",
+                     {"decision": "refused", "reason": "blurred", "revision": "1"},
+                     f"/cases/{ref}")  # fmt: skip
+    await clerk.post(f"/cases/{ref}/status", {"status": "recommendation_sent"}, f"/cases/{ref}")
+    async with app.sessions() as s:
+        request, status = list(await s.scalars(select(Notice).order_by(Notice.id)))
+        await notices.mark(s, request.id, notices.WAITING, app.clock())
+        await notices.mark(s, status.id, notices.FAILED, app.clock(), "blocked")
+        await s.commit()
+    page = await clerk.get(f"/cases/{ref}")
+    section = page.text[page.text.index('id="notices"') :]
+    assert "Permintaan dokumen: Foto Kartu Keluarga" in section
+    assert "menunggu warga menulis" in section
+    assert "Status: Rekomendasi dikirim ke BPJS" in section and "gagal" in section

@@ -67,12 +67,18 @@ def test_copy_keeps_every_field() -> None:
         "updated_at": NOW,
         "clarify": ["ya", "tidak"],
         "expired_days": 7.0,
+        "awaiting": [{"ref": "GWA-K7H-W3X-9AR", "flow": "gowa-kis-reaktivasi", "step": "foto_kk"}],
+        "revisions": 1,
+        "reminders": False,
+        "reminded_at": NOW,
     }
     assert set(values) == {f.name for f in dataclasses.fields(Session)}, "a field is new"
     original = Session(**values)
     copy = original.copy()
     assert copy == original
     assert copy.answers is not original.answers and copy.pending is not original.pending
+    assert copy.awaiting is not original.awaiting
+    assert Session.from_json(original.to_json()) == original
 
 
 def test_stage_names_are_reserved_step_ids() -> None:

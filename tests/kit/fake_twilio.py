@@ -11,17 +11,24 @@ host (here another port, `cdn_url`: what TWILIO_MEDIA_HOSTS must allow), unauthe
 client must follow it WITHOUT forwarding credentials (`redirect_auth_seen`). `redirect_to`
 makes the next media GETs redirect somewhere else (a hostile or broken Location).
 `form_for` and `signature` build signed inbound WhatsApp webhooks.
+
+Messages may be sent from a Content template (`ContentSid`, `ContentVariables`; register it with
+`add_content`): the body recorded is the template's, filled in. Like WhatsApp, the fake keeps the
+24-hour window of a number whose last message it was told of (`citizen_wrote`): a free-text
+message outside it is accepted (201) and then fails with error 63016, as Twilio reports it
+later: it lands in `failed`, never in `sent`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
@@ -32,6 +39,7 @@ ACCOUNT_SID = "AC" + "5a17e0" * 5 + "01"  # synthetic, 32 hex digits after "AC"
 AUTH_TOKEN = "f00dfeed" * 4
 WHATSAPP_NUMBER = "whatsapp:+14155238886"  # the number the bot sends from / is reached at
 API = "/2010-04-01/Accounts/{sid}"
+WINDOW = timedelta(hours=24)  # WhatsApp's customer service window
 ERRORS = {
     400: (21604, "A 'To' phone number is required."),
     401: (20003, "Authenticate"),
@@ -78,6 +86,9 @@ class FakeTwilio:
         self._media: dict[str, _Media] = {}  # media sid -> media
         self._failures: deque[int] = deque()
         self.account_status = "active"  # what fetching the account answers
+        self.contents: dict[str, str] = {}  # Content SID -> body with {{1}}, {{2}}, ...
+        self.last_inbound: dict[str, datetime] = {}  # "whatsapp:+62..." -> its last message
+        self.failed: list[dict[str, str]] = []  # accepted, then failed (63016 outside window)
         self._runner: web.AppRunner | None = None
         self._cdn: web.AppRunner | None = None
 
@@ -125,6 +136,16 @@ class FakeTwilio:
         media.token = secrets.token_urlsafe(16)
         self._media[media.media_sid] = media
         return self._media_url(media)
+
+    def add_content(self, body: str, sid: str | None = None) -> str:
+        """An approved Content template with this body ({{1}}, {{2}}, ...); returns its SID."""
+        sid = sid or new_sid("HX")
+        self.contents[sid] = body
+        return sid
+
+    def citizen_wrote(self, number: str, at: datetime) -> None:
+        """The last message from this WhatsApp number came at `at` (its 24-hour window)."""
+        self.last_inbound[number] = at
 
     def fail_next(self, status: int = 429) -> None:
         """The next message creation fails once with `status` (calls stack up)."""
@@ -189,6 +210,11 @@ class FakeTwilio:
         if self._failures:
             return _error(self._failures.popleft())
         to, from_, body = (str(form.get(k, "")) for k in ("To", "From", "Body"))
+        content = self._content(form)
+        if isinstance(content, web.Response):
+            return content
+        if content is not None:
+            body = content
         if not to:
             return _error(400)
         if not from_:
@@ -197,7 +223,15 @@ class FakeTwilio:
             return _error(400, 21619, "A text message body or media urls must be specified.")
         if len(body) > 1600:
             return _error(400, 21617, "The concatenated message body exceeds the 1600 limit.")
-        self.sent.append({"To": to, "From": from_, "Body": body})
+        record = {"To": to, "From": from_, "Body": body}
+        if content is not None:
+            record |= {"ContentSid": str(form["ContentSid"])}
+            record |= {"ContentVariables": str(form.get("ContentVariables", "{}"))}
+        wrote = self.last_inbound.get(to)
+        if content is None and wrote is not None and datetime.now(UTC) - wrote > WINDOW:
+            self.failed.append(record | {"ErrorCode": "63016"})  # as Twilio reports it later
+        else:
+            self.sent.append(record)
         sid, now = new_sid("SM"), format_datetime(datetime.now(UTC))
         uri = f"{API.format(sid=self.account_sid)}/Messages/{sid}"
         resource: dict[str, Any] = {"sid": sid, "account_sid": self.account_sid, "to": to}
@@ -209,6 +243,22 @@ class FakeTwilio:
         resource |= {"messaging_service_sid": None, "uri": f"{uri}.json"}
         resource["subresource_uris"] = {"media": f"{uri}/Media.json"}
         return web.json_response(resource, status=201)
+
+    def _content(self, form: Any) -> str | web.Response | None:
+        """The body of a Content template message, filled in; None for a plain message."""
+        sid = str(form.get("ContentSid", ""))
+        if not sid:
+            return None
+        if sid not in self.contents:
+            return _error(400, 21655, "The ContentSid is Invalid.")
+        try:
+            values = json.loads(str(form.get("ContentVariables", "{}")))
+        except ValueError:
+            return _error(400, 21656, "The ContentVariables Parameter is invalid.")
+        body = self.contents[sid]
+        for key, value in values.items():
+            body = body.replace("{{" + str(key) + "}}", str(value))
+        return body
 
     def _find_media(self, request: web.Request) -> _Media | None:
         media = self._media.get(request.match_info["mesid"])

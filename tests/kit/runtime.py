@@ -13,7 +13,7 @@ from pathlib import Path
 import redis.asyncio
 
 from bot.channels.base import Channel, ChatKey, MediaSource, Outgoing
-from bot.channels.sender import RateLimiter
+from bot.channels.sender import RateLimiter, Skip
 from bot.delivery.queue import DossierOutbox
 from bot.engine.flowset import FlowSet
 from bot.engine.model import Action, AskChoice, RequestPhoto
@@ -60,6 +60,8 @@ class RecordingChannel:
         return out
 
     async def deliver(self, chat_id: str, message: Outgoing) -> None:
+        if message.told is not None and message.told.standin:
+            raise Skip("no window here: the text goes as it is")  # as Telegram does
         error = self.deliver_error(message)
         if error is not None:
             raise error

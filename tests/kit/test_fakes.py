@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -241,6 +242,34 @@ async def test_twilio_errors(tw: FakeTwilio, twilio: Client) -> None:
     assert tw.bodies_to(WA_WARGA) == ["berhasil"]
     with pytest.raises(AssertionError, match="berhasil"):
         await tw.wait_for_messages(WA_WARGA, 2, timeout=0.1)
+
+
+async def test_twilio_content_templates_and_the_24_hour_window(
+    tw: FakeTwilio, twilio: Client
+) -> None:
+    sid = tw.add_content("Pengajuan {{1}}: {{2}}")
+    variables = json.dumps({"1": "MKS-K7H-W3X-9AR", "2": "Sudah didaftarkan"})
+    m = await twilio.messages.create_async(
+        from_=WA_BOT, to=WA_WARGA, content_sid=sid, content_variables=variables
+    )
+    assert m.status == "queued"
+    assert tw.sent[-1] == {
+        "To": WA_WARGA, "From": WA_BOT, "Body": "Pengajuan MKS-K7H-W3X-9AR: Sudah didaftarkan",
+        "ContentSid": sid, "ContentVariables": variables,
+    }  # fmt: skip
+    with pytest.raises(TwilioRestException) as exc:
+        await twilio.messages.create_async(from_=WA_BOT, to=WA_WARGA, content_sid="HX" + "0" * 32)
+    assert (exc.value.status, exc.value.code) == (400, 21655)
+    tw.citizen_wrote(WA_WARGA, datetime.now(UTC) - timedelta(hours=25))
+    await twilio.messages.create_async(from_=WA_BOT, to=WA_WARGA, body="di luar jendela")
+    assert tw.failed[-1]["ErrorCode"] == "63016" and tw.bodies_to(WA_WARGA)[-1] != (
+        "di luar jendela"
+    )  # accepted, then failed: never delivered
+    await twilio.messages.create_async(from_=WA_BOT, to=WA_WARGA, content_sid=sid)
+    assert tw.bodies_to(WA_WARGA)[-1] == "Pengajuan {{1}}: {{2}}"  # a template always goes
+    tw.citizen_wrote(WA_WARGA, datetime.now(UTC))
+    await twilio.messages.create_async(from_=WA_BOT, to=WA_WARGA, body="di dalam jendela")
+    assert tw.bodies_to(WA_WARGA)[-1] == "di dalam jendela"
 
 
 async def test_media_redirects_without_credentials(tw: FakeTwilio) -> None:

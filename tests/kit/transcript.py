@@ -4,8 +4,12 @@ replayed through the engine with the session written to JSON and read back befor
 A script's header says what it needs, so adding a service or an office rewrites no golden:
 `flows:` the services loaded for it (default: its `flow:` alone), `lang: en` to talk English,
 and `start: requirements` to begin at that flow's requirements instead of the greeting and
-privacy notice. A turn `pick: LABEL` presses the option of the bot's last question with that
-label, wherever it stands in the list."""
+privacy notice, or `start: submitted` (with `reference:`) just after an application was handed
+over. A turn `pick: LABEL` presses the option of the bot's last question with that label,
+wherever it stands in the list. A turn `office: KIND` is the office's side instead of the
+citizen's (office.py): `document_requested` (reference, step, reason, note), `status_changed`
+(reference, status, reason), `reminder` (kind draft or document; reference, step), and
+`status_looked` (reference, cases: what the runtime found)."""
 
 from __future__ import annotations
 
@@ -19,30 +23,70 @@ from bot.engine.flowset import FlowSet
 from bot.engine.model import (
     Action,
     AskChoice,
+    CaseStatus,
     ChoiceMade,
     ContactShared,
+    DocumentRequested,
     Event,
     MediaRef,
     PhotoReceived,
     PhotoRejected,
+    ReminderDue,
     RequestContact,
     RequestPhoto,
     SendText,
     Session,
+    StatusChanged,
+    StatusLooked,
     SubmitDossier,
+    SubmitRevision,
+    Tell,
     TextReceived,
     Unsupported,
 )
+from bot.engine.stages import Stage
 from bot.engine.step import new_session, step
 
 SEED = "5eed" * 8
-STARTS = ("requirements",)
+STARTS = ("requirements", "submitted")
 
 
 def media(name: str) -> MediaRef:
     mime = "application/pdf" if name.endswith(".pdf") else "image/jpeg"
     digest = hashlib.sha256(name.encode()).hexdigest()
     return MediaRef(key=f"{digest[:2]}/{digest}", mime=mime, sha256=digest, size=1000 + len(name))
+
+
+def office_event(turn: dict[str, Any], flow_id: str, now: Any) -> Event:
+    """The office's side of a turn (`office: KIND`), as the runtime hands it to the engine."""
+    kind, ref = turn["office"], str(turn.get("reference", ""))
+    flow_id = str(turn.get("flow", flow_id))
+    if kind == "document_requested":
+        reason = str(turn["reason"])
+        return DocumentRequested(ref, flow_id, str(turn["step"]), reason, turn.get("note", ""))
+    if kind == "status_changed":
+        return StatusChanged(ref, flow_id, str(turn["status"]), str(turn.get("reason", "")))
+    if kind == "reminder":
+        since = now.isoformat() if turn.get("since") == "now" else str(turn.get("since", ""))
+        return ReminderDue(str(turn["kind"]), since, ref, str(turn.get("step", "")))
+    if kind == "status_looked":
+        found = turn.get("cases")
+        cases = None if found is None else tuple(_case(c, flow_id) for c in found)
+        return StatusLooked(ref, cases)
+    raise ValueError(f"unknown office turn {kind!r}")
+
+
+def _case(c: dict[str, Any], flow_id: str) -> CaseStatus:
+    last = c.get("last")
+    told: DocumentRequested | StatusChanged | None = None
+    if last and "step" in last:
+        told = DocumentRequested(c["reference"], flow_id, last["step"], last["reason"])
+    elif last:
+        told = StatusChanged(c["reference"], flow_id, last["status"])
+    return CaseStatus(
+        c["reference"], c.get("flow", flow_id), c["status"], c.get("reason", ""),
+        tuple(c.get("waiting_for", ())), told,
+    )  # fmt: skip
 
 
 def event_of(turn: dict[str, Any], offered: dict[str, str] | None = None) -> Event:
@@ -98,6 +142,12 @@ def render(action: Action) -> dict[str, Any]:
                 "photos": [f"{step_id}: {ref.key[:8]}" for step_id, ref in d.photos],
             }
         }
+    if isinstance(action, Tell):
+        return {"tell": action.kind, "values": dict(action.values)}
+    if isinstance(action, SubmitRevision):
+        r = action.revision
+        photos = [ref.key[:8] for ref in r.media]
+        return {"revision": {"key": r.key, "language": r.language, "photos": photos}}
     raise TypeError(action)
 
 
@@ -130,6 +180,11 @@ def opening(flows: FlowSet, script: dict[str, Any], now: Any) -> tuple[Session, 
     if start not in STARTS:
         raise ValueError(f"start: {start!r}; known starts: {STARTS}")
     flow = flows.flows[script["flow"]]
+    if start == "submitted":  # consent given long ago; the session as a hand-over leaves it
+        session.lang = str(script.get("lang", "id"))
+        session.stage, session.reference = Stage.SUBMITTED, str(script["reference"])
+        session.submissions, session.updated_at = 1, now
+        return session, {}
     hello = TextReceived("english" if script.get("lang") == "en" else "halo")
     turn = step(flows, session, hello, now)
     turn = step(flows, turn.session, ChoiceMade("ya"), now)
@@ -162,7 +217,11 @@ def replay(
     turns_out, sessions = [], []
     for turn in script["turns"]:
         session = Session.from_json(session.to_json())  # proves the session can be stored
-        result = step(flows, session, event_of(turn, options), now)
+        if "office" in turn:
+            event = office_event(turn, str(script.get("flow", "")), now)
+        else:
+            event = event_of(turn, options)
+        result = step(flows, session, event, now)
         session = result.session
         options = offered(result.actions)
         rendered = {k: v for k, v in turn.items() if k != "bot"}

@@ -38,7 +38,7 @@ def build_sinks(
             )
         )
     if settings.STAFF_TELEGRAM_CHAT_ID and bot is not None:
-        sinks.append(TelegramStaffSink(bot, settings.STAFF_TELEGRAM_CHAT_ID, media))
+        sinks.append(TelegramStaffSink(bot, settings.STAFF_TELEGRAM_CHAT_ID, media, flows))
     if settings.INBOX_WEBHOOK_URL and settings.INBOX_WEBHOOK_SECRET is not None:
         secret = settings.INBOX_WEBHOOK_SECRET.get_secret_value()
         sinks.append(WebhookSink(settings.INBOX_WEBHOOK_URL, secret, media))

@@ -1,6 +1,7 @@
 """The staff Telegram sink: the readable summary, then the photos as albums (ten to an album)
 and PDFs as files, in the staff group STAFF_TELEGRAM_CHAT_ID. Each part is recorded once sent,
-so a retry after a failure half-way sends only what is missing."""
+so a retry after a failure half-way sends only what is missing. A document the citizen sent again
+arrives the same way: a line saying which case and document, then its pages."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Protocol
 from telegram import Bot, InputMediaPhoto
 
 from bot.delivery.record import photo_filenames, summary_text
-from bot.engine.model import Dossier, MediaRef
+from bot.engine.flowset import FlowSet
+from bot.engine.model import Dossier, MediaRef, Revision
 from bot.media.store import MediaStore
 
 ALBUM = 10  # the Bot API's limit per media group
@@ -26,8 +28,38 @@ class Progress(Protocol):
 class TelegramStaffSink:
     name = "telegram"
 
-    def __init__(self, bot: Bot, chat_id: str, media: MediaStore) -> None:
-        self.bot, self.chat_id, self.media = bot, chat_id, media
+    def __init__(
+        self, bot: Bot, chat_id: str, media: MediaStore, flows: FlowSet | None = None
+    ) -> None:
+        self.bot, self.chat_id, self.media, self.flows = bot, chat_id, media, flows
+
+    async def deliver_revision(self, revision: Revision, progress: Progress) -> None:
+        """ "GWA-...: Foto Kartu Keluarga dikirim ulang", then the pages (one album)."""
+        label = revision.step
+        for flow in self.flows.flows.values() if self.flows else ():
+            if revision.reference.startswith(flow.reference_prefix + "-") and flow.has_step(
+                revision.step
+            ):
+                label = flow.step(revision.step).label or label
+        if not progress.done("summary"):
+            text = (
+                f"{revision.reference}: {label} dikirim ulang oleh warga (periksa di meja kantor)"
+            )
+            await self.bot.send_message(self.chat_id, text)
+            await progress.mark("summary")
+        pages = [(f"{label} {i}", r) for i, r in enumerate(revision.media, 1)]
+        images = [(n, r) for n, r in pages if r.mime.startswith("image/")]
+        if images and not progress.done("album0"):
+            await self._album(revision.reference, images)
+            await progress.mark("album0")
+        for i, (name, ref) in enumerate(p for p in pages if not p[1].mime.startswith("image/")):
+            if not progress.done(f"document{i}"):
+                data = await asyncio.to_thread(self.media.read, ref)
+                caption = f"{revision.reference} · {name}"
+                await self.bot.send_document(
+                    self.chat_id, data, filename=f"{name}.pdf", caption=caption
+                )
+                await progress.mark(f"document{i}")
 
     async def deliver(self, dossier: Dossier, progress: Progress) -> None:
         if not progress.done("summary"):

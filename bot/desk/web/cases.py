@@ -12,7 +12,7 @@ from typing import Any
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.desk import coversheet, exports, queries, reasons, statuses
+from bot.desk import coversheet, exports, notices, queries, reasons, statuses
 from bot.desk.cases import CaseRepository, NotFound, Refused
 from bot.desk.models import Case
 from bot.desk.web import dtsen
@@ -95,6 +95,9 @@ async def _case_page(ctx: Ctx, error: str = "", status: int = 200) -> Response:
         status,
         case=case,
         events=await r.events(case),
+        notices=await r.notices(case),
+        notice_kinds=notices.KIND_LABELS,
+        notice_states=notices.STATE_LABELS,
         statuses=statuses.of_flow(ctx.desk.flows, case.flow_id),
         reasons=reasons.REASONS,
         colleagues=await r.colleagues(),

@@ -4,6 +4,7 @@ inside a real answer ("gak jadi sakit") is not one. The longest phrase said wins
 
 from __future__ import annotations
 
+from bot.engine.reference import is_valid_reference
 from bot.engine.understanding import lexicon as L
 from bot.engine.understanding.heard import Heard, hear
 
@@ -71,4 +72,27 @@ def language_named(text: str | Heard) -> str | None:
             lang = L.LANGUAGE_NAMES.get(" ".join(heard.words[i : i + size]))
             if lang:
                 return lang
+    return None
+
+
+# Words that may stand beside a reference when the citizen asks about it ("cek MKS-...").
+_ASKING = L._set(
+    "cek status pengajuan nomor no ref referensi bagaimana gimana check application number"
+    " saya punya yang"
+)
+
+
+def status_asked(text: str) -> str | None:
+    """The reference a message asks the status of ("" for all of the chat's), or None when it
+    does not ask: "status", "cek pengajuan", or a well-formed reference, alone or with "cek"."""
+    heard = hear(text)
+    if command_of(heard) == "status":
+        return ""
+    words = text.replace(",", " ").replace(":", " ").split()
+    refs = [w.strip(".?!").upper() for w in words if is_valid_reference(w.strip(".?!"))]
+    if len(refs) != 1:
+        return None
+    rest = hear(" ".join(w for w in words if not is_valid_reference(w.strip(".?!"))))
+    if all(w in _ASKING or w in L.HONORIFICS or w in L.PARTICLES for w in rest.words):
+        return refs[0]
     return None

@@ -226,6 +226,14 @@ help: bantuan | help | tolong | bantu | info | panduan | bingung | saya bingung 
 language: bahasa | language | english | inggris | bahasa inggris | bahasa indonesia | indonesia
     | in english | english please | speak english | pakai bahasa inggris | ganti bahasa
     | ubah bahasa | indonesian | pakai bahasa indonesia | /bahasa | /language | /english
+status: status | cek status | cek pengajuan | status pengajuan | lihat status | cek | cek dulu
+    | pengajuan saya | bagaimana pengajuan saya | gimana pengajuan saya | sudah sampai mana
+    | sampai mana | check status | application status | /status | /cek
+document: kirim dokumen | dokumen | kirim ulang dokumen | kirim foto dokumen | kirim ulang
+    | kirim foto ulang | send document | /dokumen | /document
+quiet: stop pengingat | berhenti | berhenti pengingat | jangan ingatkan | jangan ingatkan lagi
+    | tidak usah diingatkan | matikan pengingat | stop reminders | stop reminder | no reminders
+    | /berhenti
 """,
     phrases=True,
 )

@@ -33,6 +33,13 @@ from bot.engine.understanding.commands import PHRASES
         ("english please", "language"),
         ("bahasa inggris", "language"),
         ("bahasa", "language"),
+        ("status", "status"),
+        ("cek pengajuan", "status"),
+        ("sdh sampai mana pak", "status"),
+        ("kirim dokumen", "document"),
+        ("stop pengingat", "quiet"),
+        ("berhenti", "quiet"),
+        ("jangan ingatkan lagi", "quiet"),
     ],
 )
 def test_commands_said_naturally(text: str, command: str) -> None:
@@ -46,8 +53,9 @@ def test_commands_said_naturally(text: str, command: str) -> None:
         "batal bayar bulan lalu",
         "tolong kirim formulir",
         "kembali sehat",
-        "stop pengingat",
         "mulai",
+        "berhenti kerja",
+        "status pekerjaan buruh",
         "Siti Aminah",
         "menu makan",
     ],
@@ -57,11 +65,11 @@ def test_a_command_word_inside_an_answer_is_no_command(text: str) -> None:
 
 
 def test_a_longer_phrase_is_a_command_of_its_own() -> None:
-    """ "stop" cancels; a later "stop pengingat" (stop reminders) is one more entry, and the
+    """ "stop" cancels; "stop pengingat" (stop reminders) is a command of its own, and the
     longer phrase wins because a message is a command only when it is the whole phrase."""
     assert command_of("stop") == "cancel"
-    assert command_of("stop pengingat") is None
-    assert ("stop", "pengingat") not in PHRASES
+    assert command_of("stop pengingat") == "quiet"
+    assert PHRASES[("stop", "pengingat")] == "quiet"
 
 
 def test_no_phrase_belongs_to_two_commands() -> None:
