@@ -49,6 +49,9 @@ def menu(ctx: Context, text: str = "") -> None:
 
 
 def back(ctx: Context, text: str = "") -> None:
+    if ctx.s.stage == Stage.REVISION:  # not now: where the citizen was, the document later
+        office.not_now(ctx)
+        return
     if ctx.fire("back"):
         return
     ctx.reask(ctx.t(T.ALREADY_MENU) if ctx.s.stage == Stage.OFFICE else None)

@@ -197,7 +197,6 @@ def transitions_of(flow: Flow | None) -> list[dict[str, Any]]:
         (S.LANGUAGE, "resume", S.OFFICE, [n for n in everywhere if n != S.LANGUAGE]),
         (S.LANGUAGE, "back", S.REQUIREMENTS, [n for n in everywhere if n != S.LANGUAGE]),
         (S.REVISION, "resume", S.NEW, [str(S.NEW), *(n for n in everywhere if n != S.REVISION)]),
-        (S.REVISION, "back", S.NEW, [str(S.NEW), *(n for n in everywhere if n != S.REVISION)]),
     ):
         out += [
             _edge(

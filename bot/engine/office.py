@@ -180,12 +180,20 @@ def read_revision(ctx: Context, event: Event) -> None:
             leave_revision(ctx)
         return
     if isinstance(event, TextReceived) and _later(event.text):
+        not_now(ctx)
+        return
+    ctx.reask(ctx.t(T.NEED_PHOTO))
+
+
+def not_now(ctx: Context) -> None:
+    """ "nanti", "belum ada", or going back: the document is sent later ("kirim dokumen"), and
+    the citizen is back where they were."""
+    if ctx.s.awaiting:
+        e = ctx.s.awaiting[0]
         st = _step(ctx, e["flow"], e["step"])
         ctx.note(join(ctx.t(st.missing) if st is not None and st.missing else None))
         ctx.note(ctx.t(T.REVISION_LATER))
-        leave_revision(ctx)
-        return
-    ctx.reask(ctx.t(T.NEED_PHOTO))
+    leave_revision(ctx)
 
 
 def _later(text: str) -> bool:

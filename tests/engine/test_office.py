@@ -120,6 +120,26 @@ def test_the_menu_from_a_document_asked_before_any_conversation_greets(flows: Fl
     assert turn.session.stage == Stage.CONSENT and turn.session.awaiting  # still awaited
 
 
+@pytest.mark.parametrize("text", ["kembali", "kmbali pak", "back"])
+def test_going_back_from_a_document_asked_before_any_conversation_is_answered(
+    flows: FlowSet, text: str
+) -> None:
+    s = new_session("test", "1", "5eed" * 8)
+    s = step(flows, s, DocumentRequested(REF, FLOW, "foto_ktp", "blurred"), NOW).session
+    turn = step(flows, s, TextReceived(text), NOW)
+    said = " ".join(getattr(a, "text", "") for a in turn.actions)
+    assert "kirim dokumen" in said.lower() and turn.session.awaiting  # later, still awaited
+    assert turn.session.stage == Stage.NEW
+
+
+def test_a_message_after_the_case_closed_during_the_request_is_answered(flows: FlowSet) -> None:
+    s = new_session("test", "1", "5eed" * 8)
+    s = step(flows, s, DocumentRequested(REF, FLOW, "foto_kk", "blurred"), NOW).session
+    s = step(flows, s, StatusChanged(REF, FLOW, "rejected", "Tidak terdaftar"), NOW).session
+    turn = step(flows, s, TextReceived("halo"), NOW)
+    assert any(getattr(a, "text", "") for a in turn.actions)
+
+
 def test_a_closed_case_ends_the_wait(flows: FlowSet) -> None:
     s = _at(flows, "halo", "ya")
     s = step(flows, s, DocumentRequested(REF, FLOW, "foto_kk", "blurred"), NOW).session
