@@ -164,29 +164,16 @@ def report(db: str, times: dict[str, list[float]]) -> bool:
 
 
 def run(flows: FlowSet, n: int, requests: int, dbs: Sequence[str]) -> int:
+    from benchmarks.postgres import PostgresMissing, UnknownDatabase, bench_database
+
     ok = True
     for db in dbs:
         db = db.strip()
-        with tempfile.TemporaryDirectory(prefix="wargabot-bench-") as tmp:
-            server = None
-            if db == "sqlite":
-                url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-            elif db == "postgresql":
-                from benchmarks.postgres import PostgresMissing, PostgresServer
-
-                try:
-                    server = PostgresServer().start()
-                except PostgresMissing as exc:
-                    print(f"wargabot: {exc}")
-                    return 2
-                url = asyncio.run(server.create_database("bench"))
-            else:
-                print(f"wargabot: unknown database {db!r} (sqlite, postgresql)")
-                return 2
-            try:
+        try:
+            with bench_database(db) as url:
                 print(f"{db}: {n:,} cases, {requests} requests per measure")
                 ok = report(db, asyncio.run(measure(url, flows, n, requests))) and ok
-            finally:
-                if server is not None:
-                    server.stop()
+        except (PostgresMissing, UnknownDatabase) as exc:
+            print(f"wargabot: {exc}")
+            return 2
     return 0 if ok else 1

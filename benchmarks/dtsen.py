@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -67,7 +66,7 @@ async def measure(url: str, path: Path) -> list[tuple[float, float]]:
 
 
 def run(rows: int, dbs: Sequence[str], formats: Sequence[str]) -> int:
-    from benchmarks.postgres import PostgresMissing, PostgresServer
+    from benchmarks.postgres import PostgresMissing, UnknownDatabase, bench_database
 
     load = f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     print(f"DTSEN import, {rows:,} rows: into an empty database / replacing that list; wall "
@@ -77,25 +76,12 @@ def run(rows: int, dbs: Sequence[str], formats: Sequence[str]) -> int:
     ok = True
     for db in dbs:
         for kind, path in paths.items():
-            with tempfile.TemporaryDirectory(prefix="wargabot-bench-") as tmp:
-                server = None
-                if db == "sqlite":
-                    url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-                elif db == "postgresql":
-                    try:
-                        server = PostgresServer(durable=True).start()
-                    except PostgresMissing as exc:
-                        print(f"wargabot: {exc}")
-                        return 2
-                    url = asyncio.run(server.create_database("bench"))
-                else:
-                    print(f"wargabot: unknown database {db!r} (sqlite, postgresql)")
-                    return 2
-                try:
+            try:
+                with bench_database(db, durable=True) as url:
                     first, again = asyncio.run(measure(url, path))
-                finally:
-                    if server is not None:
-                        server.stop()
+            except (PostgresMissing, UnknownDatabase) as exc:
+                print(f"wargabot: {exc}")
+                return 2
             verdict = "ok" if max(first[0], again[0]) < TARGET else "MISSED"
             ok = ok and verdict == "ok"
             print(f"  {db:10} {kind:5} {first[0]:6.1f} s / {again[0]:6.1f} s   {verdict:6}  "

@@ -4,6 +4,7 @@ cluster in a temporary folder on a free port, `fsync` off, trust auth on 127.0.0
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import shutil
@@ -11,12 +12,18 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
 
 
 class PostgresMissing(RuntimeError):
+    pass
+
+
+class UnknownDatabase(ValueError):
     pass
 
 
@@ -109,3 +116,21 @@ class PostgresServer:
     def stop(self) -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextmanager
+def bench_database(db: str, durable: bool = False) -> Iterator[str]:
+    """The async URL of a new, empty database of kind `db` for one measure: "sqlite" (a file in a
+    temporary folder) or "postgresql" (a throwaway server, stopped afterwards). Raises
+    UnknownDatabase or PostgresMissing before the block runs."""
+    if db not in ("sqlite", "postgresql"):
+        raise UnknownDatabase(f"unknown database {db!r} (sqlite, postgresql)")
+    with tempfile.TemporaryDirectory(prefix="wargabot-bench-") as tmp:
+        if db == "sqlite":
+            yield f"sqlite+aiosqlite:///{tmp}/bench.db"
+            return
+        server = PostgresServer(durable=durable).start()
+        try:
+            yield asyncio.run(server.create_database("bench"))
+        finally:
+            server.stop()

@@ -29,7 +29,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy import select
 
@@ -43,42 +42,17 @@ from bot.desk.models import Notice, User
 from bot.sessions import SessionStore
 from tests.desk import dossiers
 from tests.kit.database import migrated_sqlite
-from tests.kit.fake_telegram import FakeTelegram
-from tests.kit.fake_twilio import AUTH_TOKEN, FakeTwilio
+from tests.kit.fake_twilio import AUTH_TOKEN
 from tests.kit.ports import free_port
 from tests.kit.proc import Proc
 from tests.kit.webapp import PUBLIC, SECRET, SENDER, TOKEN
-from tests.runtime.fault_turns import Web
+from tests.runtime.fault_turns import TimedTelegram, TimedTwilio, Web
 
 STATUS = {"gowa-kis-reaktivasi": "recommendation_sent", "makassar-kis-pbi": "registered"}
 TEMPLATES = {
     "document_request": "Dinas Sosial: {{2}} untuk pengajuan {{1}} perlu diganti. Balas pesan ini.",
     "status": "Dinas Sosial: pengajuan {{1}} berstatus {{2}}. Balas pesan ini.",
 }
-
-
-class TimedTelegram(FakeTelegram):
-    def __init__(self) -> None:
-        super().__init__()
-        self.times: list[float] = []
-
-    async def _m_sendmessage(self, token: str, params: dict[str, Any]) -> web.Response:
-        before = len(self.sent)
-        res = await super()._m_sendmessage(token, params)
-        self.times += [time.time()] * (len(self.sent) - before)
-        return res
-
-
-class TimedTwilio(FakeTwilio):
-    def __init__(self) -> None:
-        super().__init__()
-        self.times: list[float] = []
-
-    async def _create_message(self, request: web.Request) -> web.Response:
-        before = len(self.sent)
-        res = await super()._create_message(request)
-        self.times += [time.time()] * (len(self.sent) - before)
-        return res
 
 
 @dataclass
