@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.engine import office
+from bot.engine import office, privacy
 from bot.engine import texts as T
 from bot.engine.asides import COMMANDS as RUN_COMMAND
 from bot.engine.asides import switch_language
@@ -28,10 +28,12 @@ __all__ = [
     "new_session",
     "position",
     "step",
+    "wants_data",
     "wants_photo",
     "wants_status",
 ]
 wants_status = office.wants_status
+wants_data = privacy.wants_data
 
 
 def new_session(
