@@ -100,7 +100,8 @@ def _scrub(case: Case, events: list[CaseEvent], notices: list[Notice], now: date
         doc.reason_text = None
         for f in doc.files:
             f.media_key, f.sha256 = None, ""
-    for row in [*events, *notices]:  # staff's words: in the timeline and in the messages told
+    rows: list[CaseEvent | Notice] = [*events, *notices]  # staff's words, in both
+    for row in rows:
         data = dict(row.data or {})
         if any(data.get(k) for k in EVENT_TEXTS):
             row.data = {**data, **{k: None for k in EVENT_TEXTS if k in data}}

@@ -214,8 +214,9 @@ def erasure_decided(ctx: Context, event: ErasureDecided) -> None:
     """The admin's decision, from the desk: told wherever the conversation stands."""
     office = _office_name(ctx, event.office_id)
     references = ", ".join(event.references)
-    outcome = "approved" if event.approved else "refused"
-    values = {"office": office, "outcome": outcome, "reason": event.reason}
+    outcome = ctx.t(T.ERASE_OUTCOME_APPROVED if event.approved else T.ERASE_OUTCOME_REFUSED)
+    values = {"office": office, "outcome": outcome, "reason": event.reason,
+              "references": references}  # fmt: skip
     ctx.out.append(Tell("privacy_request", tuple(sorted(values.items()))))
     if event.approved:
         told = ctx.t(T.ERASE_APPROVED, office=office, references=references)

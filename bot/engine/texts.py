@@ -288,6 +288,8 @@ ERASE_APPROVED = (
 )
 ERASE_REFUSED = "{office} tidak dapat menghapus data Anda saat ini."
 ERASE_REFUSED_REASON = "Alasan: {reason}"
+ERASE_OUTCOME_APPROVED = "disetujui, data pribadi Anda sudah dihapus"  # a template's value
+ERASE_OUTCOME_REFUSED = "ditolak"
 
 REJECTED = {
     "format": REJECTED_FORMAT,
