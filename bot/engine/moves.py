@@ -184,7 +184,7 @@ def transitions_of(flow: Flow | None) -> list[dict[str, Any]]:
         ),
         _edge(  # "hapus data saya": asked once, then filed or back (privacy.py)
             "erase",
-            [n for n in everywhere if n != S.ERASE],
+            [str(S.NEW), *(n for n in everywhere if n != S.ERASE)],
             S.ERASE,
             before=[_do(asides.remember_stage)],
         ),
@@ -202,8 +202,8 @@ def transitions_of(flow: Flow | None) -> list[dict[str, Any]]:
         (S.CANCEL, "back", S.REQUIREMENTS, draft),
         (S.LANGUAGE, "resume", S.OFFICE, [n for n in everywhere if n != S.LANGUAGE]),
         (S.LANGUAGE, "back", S.REQUIREMENTS, [n for n in everywhere if n != S.LANGUAGE]),
-        (S.ERASE, "resume", S.OFFICE, [n for n in everywhere if n != S.ERASE]),
-        (S.ERASE, "back", S.OFFICE, [n for n in everywhere if n != S.ERASE]),
+        (S.ERASE, "resume", S.OFFICE, [str(S.NEW), *(n for n in everywhere if n != S.ERASE)]),
+        (S.ERASE, "back", S.OFFICE, [str(S.NEW), *(n for n in everywhere if n != S.ERASE)]),
         (S.REVISION, "resume", S.NEW, [str(S.NEW), *(n for n in everywhere if n != S.REVISION)]),
         (S.REVISION, "back", S.NEW, [str(S.NEW), *(n for n in everywhere if n != S.REVISION)]),
     ):

@@ -187,6 +187,9 @@ def read_erase(ctx: Context, event: Event) -> None:
             back = Stage.OFFICE
         s.stage, s.resume_stage = back, None
         ctx.out.append(FileErasure())  # the runtime files it, then says what it did
+    elif reading.value == "tidak" and ctx.s.resume_stage in (None, Stage.NEW):
+        ctx.s.stage, ctx.s.resume_stage = Stage.NEW, None  # nothing asked before: nothing to ask
+        ctx.say(ctx.t(T.ERASE_KEPT))
     elif reading.value == "tidak":
         ctx.note(ctx.t(T.ERASE_KEPT))
         ctx.fire("resume")

@@ -93,7 +93,9 @@ def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
         ctx.say(ctx.t(T.SESSION_EXPIRED, days=f"{s.expired_days:g}"))
         s.expired_days = None
     heard = hear(event.text) if isinstance(event, TextReceived) else None
-    if s.stage == Stage.NEW:
+    if s.stage == Stage.NEW and heard is not None and command_of(heard) == "erase":
+        RUN_COMMAND["erase"](ctx, heard.text)  # a returning citizen's first words: no greeting
+    elif s.stage == Stage.NEW:
         if heard is not None and command_of(heard) == "language":
             switch_language(ctx, event.text if isinstance(event, TextReceived) else "", False)
         ctx.fire("greet")
