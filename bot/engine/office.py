@@ -388,4 +388,4 @@ def handle(ctx: Context, event: Event) -> None:
     elif isinstance(event, StatusLooked):
         status_looked(ctx, event)
     elif isinstance(event, privacy.PRIVACY_EVENTS):
-        privacy.handle(ctx, event)
+        _say_between(ctx, privacy.told(ctx, event))

@@ -95,15 +95,6 @@ def _status(ctx: Context, flow_id: str, status: str) -> str:
     return ctx.t(spec.label) if spec is not None else status
 
 
-def _say_between(ctx: Context, text: str) -> None:
-    """Said alone, or before the question asked again when something is under way."""
-    asides = (Stage.CANCEL, Stage.LANGUAGE, Stage.REVISION, Stage.ERASE)
-    if ctx.has_draft() or ctx.s.stage in asides:
-        ctx.reask(text)
-    else:
-        ctx.say(text)
-
-
 # --- "data saya" ---------------------------------------------------------------------------------
 
 
@@ -136,7 +127,7 @@ def _case_data(ctx: Context, case: CaseData) -> str:
     return "\n".join(lines)
 
 
-def data_looked(ctx: Context, event: DataLooked) -> None:
+def data_looked(ctx: Context, event: DataLooked) -> str:
     draft = ctx.t(T.DATA_DRAFT, service=ctx.t(ctx.flow.service.title)) if ctx.has_draft() else None
     if event.cases is None:
         text = ctx.t(T.DATA_UNAVAILABLE)
@@ -149,7 +140,7 @@ def data_looked(ctx: Context, event: DataLooked) -> None:
             draft,
             ctx.t(T.DATA_HOW_TO_ERASE) if any(not c.purged for c in event.cases) else None,
         )
-    _say_between(ctx, text)
+    return text
 
 
 def data_unavailable(ctx: Context, text: str = "") -> None:
@@ -199,21 +190,21 @@ def read_erase(ctx: Context, event: Event) -> None:
         ctx.reask(unclear(ctx, event, T.HOW_YES_NO))
 
 
-def erasure_filed(ctx: Context, event: ErasureFiled) -> None:
+def erasure_filed(ctx: Context, event: ErasureFiled) -> str:
     """What became of the confirmed request (the runtime's part), said after the draft's fate."""
     if event.offices is None:
-        told = ctx.t(T.ERASE_UNAVAILABLE)
+        text = ctx.t(T.ERASE_UNAVAILABLE)
     elif not event.offices and not event.pending:
-        told = ctx.t(T.ERASE_NOTHING)
+        text = ctx.t(T.ERASE_NOTHING)
     else:
-        told = join(
+        text = join(
             ctx.t(T.ERASE_FILED, offices=_offices(ctx, event.offices)) if event.offices else None,
             ctx.t(T.ERASE_ALREADY, offices=_offices(ctx, event.pending)) if event.pending else None,
         )
-    _say_between(ctx, told)
+    return text
 
 
-def erasure_decided(ctx: Context, event: ErasureDecided) -> None:
+def erasure_decided(ctx: Context, event: ErasureDecided) -> str:
     """The admin's decision, from the desk: told wherever the conversation stands."""
     office = _office_name(ctx, event.office_id)
     references = ", ".join(event.references)
@@ -222,22 +213,22 @@ def erasure_decided(ctx: Context, event: ErasureDecided) -> None:
               "references": references}  # fmt: skip
     ctx.out.append(Tell("privacy_request", tuple(sorted(values.items()))))
     if event.approved:
-        told = ctx.t(T.ERASE_APPROVED, office=office, references=references)
+        text = ctx.t(T.ERASE_APPROVED, office=office, references=references)
     else:
-        told = join(
+        text = join(
             ctx.t(T.ERASE_REFUSED, office=office),
             ctx.t(T.ERASE_REFUSED_REASON, reason=event.reason) if event.reason else None,
         )
-    _say_between(ctx, told)
+    return text
 
 
 PRIVACY_EVENTS = (DataLooked, ErasureFiled, ErasureDecided)
 
 
-def handle(ctx: Context, event: DataLooked | ErasureFiled | ErasureDecided) -> None:
+def told(ctx: Context, event: DataLooked | ErasureFiled | ErasureDecided) -> str:
+    """What to say for one of these events; office.py says it, between whatever is under way."""
     if isinstance(event, DataLooked):
-        data_looked(ctx, event)
-    elif isinstance(event, ErasureFiled):
-        erasure_filed(ctx, event)
-    else:
-        erasure_decided(ctx, event)
+        return data_looked(ctx, event)
+    if isinstance(event, ErasureFiled):
+        return erasure_filed(ctx, event)
+    return erasure_decided(ctx, event)

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bot.desk import accounts, intake, notices, privacy
+from bot.desk import accounts, intake, notices, privacy, statuses
 from bot.desk.actor import Actor
+from bot.desk.cases import CaseRepository, Refused
 from bot.desk.models import AuditEvent, Case, Document, Notice, PrivacyRequest
 from bot.engine.flowset import FlowSet
 from bot.engine.model import ErasureDecided
@@ -160,3 +161,16 @@ async def test_a_refusal_needs_a_reason_and_keeps_the_data(
     assert notices.event_of(told, case) == ErasureDecided(
         "dinsos_gowa", False, reason, (gowa.reference,))  # fmt: skip
     assert "BPJS" not in (refused.detail or "")  # the reason is not the audit log's
+
+
+async def test_withdrawn_is_never_set_by_hand(
+    sessions: async_sessionmaker[AsyncSession], flows: FlowSet, media: MediaStore
+) -> None:
+    gowa = dossiers.gowa(media)
+    await stored(sessions, flows, gowa)
+    admin = await admin_of(sessions, "rahmat", "dinsos_gowa")
+    assert "withdrawn" in {s.id for s in statuses.of_flow(flows, gowa.flow_id)}
+    assert "withdrawn" not in {s.id for s in statuses.chosen_by_hand(flows, gowa.flow_id)}
+    async with sessions() as db:
+        with pytest.raises(Refused):
+            await CaseRepository(db, admin, flows).set_status(gowa.reference, "withdrawn")
