@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bot.desk import audit
+from bot.desk import audit, notices
 from bot.desk.actor import Actor
 from bot.desk.models import Case, CaseEvent, Document, DocumentFile, Notice
 from bot.engine.flowset import FlowSet
@@ -90,7 +90,7 @@ def _received_since(media: MediaStore, key: str, since: datetime) -> bool:
         return False
 
 
-def _scrub(case: Case, events: list[CaseEvent], notices: list[Notice], now: datetime) -> None:
+def _scrub(case: Case, events: list[CaseEvent], told: list[Notice], now: datetime) -> None:
     case.answers = None
     case.name = case.name_norm = case.nik = case.kk = case.phone = None
     case.chat_id = ""  # on WhatsApp the chat is the phone number
@@ -100,7 +100,10 @@ def _scrub(case: Case, events: list[CaseEvent], notices: list[Notice], now: date
         doc.reason_text = None
         for f in doc.files:
             f.media_key, f.sha256 = None, ""
-    rows: list[CaseEvent | Notice] = [*events, *notices]  # staff's words, in both
+    for notice in told:  # a reminder still to come has nothing left to remind of
+        if notice.state == notices.PENDING:
+            notice.state, notice.detail, notice.updated_at = notices.CANCELLED, "data deleted", now
+    rows: list[CaseEvent | Notice] = [*events, *told]  # staff's words, in both
     for row in rows:
         data = dict(row.data or {})
         if any(data.get(k) for k in EVENT_TEXTS):

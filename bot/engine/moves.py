@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from transitions import EventData
 
-from bot.engine import asides, summary, welcome
+from bot.engine import asides, privacy, summary, welcome
 from bot.engine import texts as T
 from bot.engine.context import Context
 from bot.engine.flow import SUMMARY, Flow
@@ -186,7 +186,7 @@ def transitions_of(flow: Flow | None) -> list[dict[str, Any]]:
             "erase",
             [str(S.NEW), *(n for n in everywhere if n != S.ERASE)],
             S.ERASE,
-            before=[_do(asides.remember_stage)],
+            before=[_do(privacy.remember_stage)],
         ),
         _edge(  # the office asked for a document again: its photo, then back (office.py)
             "revise",

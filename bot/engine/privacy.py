@@ -20,7 +20,7 @@ from bot.engine.model import (
     TextReceived,
 )
 from bot.engine.picking import Offer, choices, clarify, offer, pick, unclear
-from bot.engine.stages import DRAFT, Stage
+from bot.engine.stages import ASIDES, DRAFT, Stage
 from bot.engine.understanding import Choice, command_of
 from bot.engine.welcome import reset
 
@@ -151,6 +151,14 @@ def data_unavailable(ctx: Context, text: str = "") -> None:
 # --- "hapus data saya" ---------------------------------------------------------------------------
 
 
+def remember_stage(ctx: Context) -> None:
+    """Where "no" goes back to: from another aside (cancel, the menu over a draft, ...), where
+    that aside would have gone back to, so a draft under it is still seen (and deleted on yes)."""
+    s = ctx.s
+    if s.stage not in ASIDES or s.resume_stage is None:
+        s.resume_stage = s.stage
+
+
 def erase(ctx: Context, text: str = "") -> None:
     if not ctx.fire("erase"):  # asked already: the question again
         ctx.reask()
@@ -212,7 +220,8 @@ def erasure_decided(ctx: Context, event: ErasureDecided) -> str:
     values = {"office": office, "outcome": outcome, "reason": event.reason,
               "references": references}  # fmt: skip
     ctx.out.append(Tell("privacy_request", tuple(sorted(values.items()))))
-    if event.approved:
+    if event.approved:  # the office no longer waits for anything of those cases
+        ctx.s.awaiting = [e for e in ctx.s.awaiting if e["ref"] not in event.references]
         text = ctx.t(T.ERASE_APPROVED, office=office, references=references)
     else:
         text = join(

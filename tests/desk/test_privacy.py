@@ -99,6 +99,10 @@ async def test_a_request_per_office_once_then_approved_by_that_offices_admin(
             with pytest.raises(privacy.RequestError):
                 await privacy.decide(db, media, wrong, request.id, True, "", NOW)
 
+    async with sessions() as db:  # a document asked again, not yet handed to the chat
+        repo = CaseRepository(db, admin, flows, clock=lambda: NOW)
+        kk = (await repo.get(gowa.reference)).documents[1]
+        await repo.decide(gowa.reference, kk.id, "refused", 1, "other", "KK Nurhayati buram")
     key = f"dossiers/{gowa.reference}.json"
     media.write(key, b"{}")
     async with sessions() as db:
@@ -107,7 +111,7 @@ async def test_a_request_per_office_once_then_approved_by_that_offices_admin(
         case = (await db.scalars(select(Case).options(
             selectinload(Case.documents).selectinload(Document.files)))).unique().one()  # fmt: skip
         request = (await db.scalars(select(PrivacyRequest))).one()
-        told = (await db.scalars(select(Notice))).one()
+        asked, told = await db.scalars(select(Notice).order_by(Notice.id))
         audits = [
             (a.action, a.username, a.case_reference)
             for a in await db.scalars(
@@ -125,6 +129,8 @@ async def test_a_request_per_office_once_then_approved_by_that_offices_admin(
         ("erasure_approved", "rahmat", gowa.reference),
     ]
     assert told.kind == notices.ERASURE and told.state == notices.PENDING
+    assert (asked.kind, asked.state) == (notices.DOCUMENT_REQUEST, notices.CANCELLED)
+    assert "Nurhayati" not in repr(asked.data)  # nothing left to tell, nor its words
     assert chat == CHAT  # the case no longer names the chat; the request does
     assert notices.event_of(told, case) == ErasureDecided(
         "dinsos_gowa", True, "", (gowa.reference,)
