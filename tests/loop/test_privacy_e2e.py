@@ -7,6 +7,7 @@ the same chat, and "data saya" then says the data is gone."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -39,8 +40,10 @@ async def test_a_deletion_request_through_telegram_and_the_desk(
                 await chat.say(step)
         assert await chat.post(contact_update(Chat.next_id(), 5551001, "+6285299998888")) == 200
         await app.settle()
-        done = await chat.say("Kirim pengajuan")
-        reference = done[-1].split("Nomor pengajuan: ")[1].split()[0]
+        done = await chat.say("Kirim pengajuan")  # the worker's "received" may follow at once
+        found = re.search(r"Nomor pengajuan: (GWA-[\w-]+)", "\n".join(done))
+        assert found, done
+        reference = found.group(1)
         await app.delivered()
 
         (shown,) = await chat.say("data sy apa aja yg disimpan")
