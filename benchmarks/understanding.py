@@ -166,6 +166,10 @@ def outcome(flows: FlowSet, before: Session, actions: Sequence[Action], after: S
         return "command:document"
     if tr.t(T.STATUS_UNAVAILABLE) in said:  # "status" with no lookup behind the engine
         return "command:status"
+    if tr.t(T.DATA_UNAVAILABLE) in said:  # "data saya", likewise
+        return "command:mydata"
+    if before.stage != Stage.ERASE and after.stage == Stage.ERASE:
+        return "command:erase"
     if tr.t(T.CLARIFY) in said:
         return "clarify"
     if tr.t(T.HELP_COMMANDS) in said:

@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     TWILIO_TEMPLATE_STATUS_EN: str = ""
     TWILIO_TEMPLATE_DOCUMENT_REMINDER: str = ""
     TWILIO_TEMPLATE_DOCUMENT_REMINDER_EN: str = ""
+    TWILIO_TEMPLATE_PRIVACY_REQUEST: str = ""  # a deletion request decided (issue 14)
+    TWILIO_TEMPLATE_PRIVACY_REQUEST_EN: str = ""
 
     # The case store (every delivered dossier becomes a case) and the office desk.
     DATABASE_URL: str = "sqlite+aiosqlite:///var/wargabot.db"

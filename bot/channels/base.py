@@ -13,7 +13,10 @@ from bot.engine.model import (
     Action,
     ChoiceMade,
     ContactShared,
+    DataLooked,
     DocumentRequested,
+    ErasureDecided,
+    ErasureFiled,
     Event,
     MediaRef,
     PhotoReceived,
@@ -78,6 +81,7 @@ _EVENTS: dict[str, type[Any]] = {
         DocumentRequested,  # the office's events join a chat's inbox too (bot/loop/)
         StatusChanged,
         ReminderDue,
+        ErasureDecided,
     )
 }
 
@@ -85,8 +89,8 @@ _EVENTS: dict[str, type[Any]] = {
 def _event_data(event: Event) -> dict[str, Any]:
     if isinstance(event, PhotoReceived):
         return {"type": "PhotoReceived", "media": [m.to_dict() for m in event.media]}
-    if isinstance(event, StatusLooked):
-        raise TypeError("a status lookup is made during a turn, never kept")
+    if isinstance(event, StatusLooked | DataLooked | ErasureFiled):
+        raise TypeError("a lookup or a filing is made during a turn, never kept")
     # every other event is text fields
     return {"type": type(event).__name__, **{f: getattr(event, f) for f in event.__slots__}}
 
@@ -95,6 +99,8 @@ def _event_of(data: dict[str, Any]) -> Event:
     kind = data.pop("type")
     if kind == "PhotoReceived":
         return PhotoReceived(tuple(MediaRef.from_dict(m) for m in data["media"]))
+    if kind == "ErasureDecided":
+        data["references"] = tuple(data.get("references") or ())
     event: Event = _EVENTS[kind](**data)
     return event
 

@@ -22,12 +22,14 @@ VALUES: dict[str, tuple[str, ...]] = {
     "document_request": ("reference", "document", "reason", "office"),
     "status": ("reference", "status", "office", "reason"),
     "document_reminder": ("reference", "document", "office"),
+    "privacy_request": ("office", "outcome", "reason", "references"),
 }
 # The variables a template has when its setting names none: {{1}}, {{2}}, ... in this order.
 DEFAULT_VARIABLES: dict[str, tuple[str, ...]] = {
     "document_request": ("reference", "document", "reason"),
     "status": ("reference", "status"),
     "document_reminder": ("reference", "document"),
+    "privacy_request": ("office", "outcome"),
 }
 MAX_VALUE = 900  # characters of one variable (WhatsApp takes 1024 per template body)
 _SID = re.compile(r"HX[0-9a-f]{32}")

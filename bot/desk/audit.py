@@ -45,12 +45,17 @@ AUDIT_EXPORT = "audit_export"
 DTSEN_IMPORT = "dtsen_import"  # an office's DTSEN list replaced (counts, never rows)
 DTSEN_LOOKUP = "dtsen_lookup"  # a case's NIK and KK number looked up in it
 RETENTION_PURGE = "retention_purge"  # a closed case's personal data deleted (retention.py)
+DATA_READ = "citizen_data_read"  # a chat read what the office keeps about it ("data saya")
+ERASURE_REQUESTED = "erasure_requested"  # a chat asked for its data to be deleted
+ERASURE_APPROVED = "erasure_approved"  # an admin approved it: the chat's cases purged
+ERASURE_REFUSED = "erasure_refused"  # an admin refused it, with a reason
 
 ACTIONS = (
     LOGIN, LOGIN_FAILED, LOGIN_LOCKED, LOGOUT, TOTP_FAILED, TOTP_ENABLED, TOTP_DISABLED,
     PASSWORD_CHANGED, CASE_LIST, CASE_SEARCH, CASE_VIEW, PHOTO_VIEW, DOCUMENT_DECISION,
     STATUS_CHANGE, NOTE, ASSIGN, EXPORT, COVER_SHEET, USER_CREATED, USER_DISABLED, USER_ENABLED,
     PASSWORD_RESET, AUDIT_VIEW, AUDIT_EXPORT, DTSEN_IMPORT, DTSEN_LOOKUP, RETENTION_PURGE,
+    DATA_READ, ERASURE_REQUESTED, ERASURE_APPROVED, ERASURE_REFUSED,
 )  # fmt: skip
 
 

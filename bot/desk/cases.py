@@ -19,6 +19,7 @@ from bot.desk.actor import Actor
 from bot.desk.i18n import N_
 from bot.desk.models import Case, CaseEvent, Document, DocumentFile, Notice, User
 from bot.desk.queries import PER_PAGE, CaseFilter
+from bot.engine.flow import WITHDRAWN
 from bot.engine.flowset import FlowSet
 
 MAX_NOTE = 2000
@@ -287,7 +288,7 @@ class CaseRepository:
     async def set_status(self, reference: str, status_id: str, reason: str = "") -> Case:
         case = await self._load(reference)
         spec = statuses.find(self.flows, case.flow_id, status_id)
-        if spec is None:
+        if spec is None or status_id == WITHDRAWN:  # only with a deletion request (privacy.py)
             raise Refused(N_("Status tidak dikenal untuk layanan ini."))
         if status_id == case.status:
             raise Refused(N_("Pengajuan sudah berstatus itu."))

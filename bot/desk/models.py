@@ -180,6 +180,29 @@ class DtsenEntry(Base):
     address: Mapped[str | None] = mapped_column(String(300))
 
 
+# --- the citizens' requests (UU PDP) --------------------------------------------------------------
+
+
+class PrivacyRequest(Base):
+    """A chat's request to delete its data at one office ("hapus data saya"), decided by an admin
+    of that office: approved (the chat's cases there lose their personal data, bot/desk/privacy.py)
+    or refused with a reason. The chat is kept to tell the citizen and to show whose data went."""
+
+    __tablename__ = "privacy_requests"
+    __table_args__ = (Index(None, "office_id", "state"), Index(None, "chat_id", "channel"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    office_id: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(10))  # pending | approved | refused
+    references: Mapped[list[str]] = mapped_column(Json, default=list)  # the cases, when decided
+    reason: Mapped[str | None] = mapped_column(Text)  # the admin's, for a refusal
+    decided_by: Mapped[str | None] = mapped_column(String(64))  # the admin's username
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # --- cases ----------------------------------------------------------------------------------------
 
 

@@ -14,14 +14,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from bot.desk.i18n import N_
-from bot.desk.models import Case, CaseEvent, Document, Notice
+from bot.desk.models import Case, CaseEvent, Document, Notice, PrivacyRequest
 from bot.engine.flow import StatusSpec
-from bot.engine.model import DocumentRequested, OfficeEvent, ReminderDue, StatusChanged
+from bot.engine.model import (
+    DocumentRequested,
+    ErasureDecided,
+    OfficeEvent,
+    ReminderDue,
+    StatusChanged,
+)
 
 DOCUMENT_REQUEST = "document_request"  # {reference, step, label, revision, reason, text}
 STATUS = "status"  # {reference, status, reason, final}
 DOCUMENT_REMINDER = "document_reminder"  # {reference, step, label, n}
-KINDS = (DOCUMENT_REQUEST, STATUS, DOCUMENT_REMINDER)
+# A deletion request decided (privacy.py): {reference, request, approved, reason, references}.
+# It hangs on one of the request's cases, but goes to the chat of the request (chat_of).
+ERASURE = "privacy_request"
+KINDS = (DOCUMENT_REQUEST, STATUS, DOCUMENT_REMINDER, ERASURE)
 
 PENDING = "pending"  # written; the worker hands it to the chat when it is due
 QUEUED = "queued"  # in the chat's queue
@@ -38,6 +47,7 @@ KIND_LABELS = {
     DOCUMENT_REQUEST: N_("Permintaan dokumen"),
     STATUS: N_("Status"),
     DOCUMENT_REMINDER: N_("Pengingat dokumen"),
+    ERASURE: N_("Keputusan hapus data"),
 }
 STATE_LABELS = {
     PENDING: N_("belum dikirim"),
@@ -124,6 +134,24 @@ def remind_later(
     ]
 
 
+def erasure_decided(
+    session: AsyncSession, case: Case, request: PrivacyRequest, now: datetime
+) -> Notice:
+    """A deletion request decided: the citizen is told, in the chat that asked (chat_of)."""
+    return _add(session, case, ERASURE, None, now, now, request=request.id,
+                approved=request.state == "approved", reason=request.reason,
+                references=list(request.references))  # fmt: skip
+
+
+async def chat_of(session: AsyncSession, notice: Notice, case: Case) -> tuple[str, str]:
+    """The chat a notice goes to, (channel, chat id): its case's, or for a deletion request's
+    decision the chat that asked (an approved one leaves its cases without a chat)."""
+    if notice.kind == ERASURE:
+        request = await session.get(PrivacyRequest, int(notice.data.get("request") or 0))
+        return (request.channel, request.chat_id) if request is not None else (case.channel, "")
+    return case.channel, case.chat_id
+
+
 async def cancel_reminders(session: AsyncSession, case_id: int, step: str, now: datetime) -> int:
     """The document came (or was accepted after all): its reminders still pending are dropped."""
     rows = await session.scalars(
@@ -193,4 +221,7 @@ def event_of(notice: Notice, case: Case) -> OfficeEvent:
         return StatusChanged(case.reference, case.flow_id, d["status"], d.get("reason") or "")
     if notice.kind == DOCUMENT_REMINDER:
         return ReminderDue("document", reference=case.reference, step=d["step"])
+    if notice.kind == ERASURE:
+        refs = tuple(str(r) for r in d.get("references") or ())
+        return ErasureDecided(case.office_id, bool(d.get("approved")), d.get("reason") or "", refs)
     raise ValueError(f"unknown notice kind {notice.kind!r}")

@@ -1,8 +1,10 @@
 """Retention: a closed case's personal data is kept for its office's `retention_days` (in the
 office's definition, default 365), then deleted: the photos and PDFs (through the media store,
 unless another case still holds the same file), the dossier record, the answers, the search
-columns, the chat and every free text of its timeline. A stub stays for statistics (reference,
-office, service, dates, status); each deletion is audited. Open cases are never touched."""
+columns, the chat and every free text of its timeline and of its messages to the citizen. A
+stub stays for statistics (reference, office, service, dates, status); each deletion is audited.
+Open cases are never touched here; `purge_case` also serves a citizen's approved deletion
+request (bot/desk/privacy.py), which closes them first."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bot.desk import audit
-from bot.desk.models import Case, CaseEvent, Document, DocumentFile
+from bot.desk import audit, notices
+from bot.desk.actor import Actor
+from bot.desk.models import Case, CaseEvent, Document, DocumentFile, Notice
 from bot.engine.flowset import FlowSet
 from bot.media.store import MediaStore
 
@@ -40,6 +43,7 @@ class Purged:
     files: int  # stored files deleted
     shared: int  # files kept because another case still holds them
     answers: bool  # it still had its answers
+    keys: tuple[str, ...] = ()  # the stored files deleted
 
 
 def _files(case: Case) -> list[DocumentFile]:
@@ -86,7 +90,7 @@ def _received_since(media: MediaStore, key: str, since: datetime) -> bool:
         return False
 
 
-def _scrub(case: Case, events: list[CaseEvent], now: datetime) -> None:
+def _scrub(case: Case, events: list[CaseEvent], told: list[Notice], now: datetime) -> None:
     case.answers = None
     case.name = case.name_norm = case.nik = case.kk = case.phone = None
     case.chat_id = ""  # on WhatsApp the chat is the phone number
@@ -96,10 +100,59 @@ def _scrub(case: Case, events: list[CaseEvent], now: datetime) -> None:
         doc.reason_text = None
         for f in doc.files:
             f.media_key, f.sha256 = None, ""
-    for event in events:
-        data = dict(event.data or {})
+    for notice in told:  # a reminder still to come has nothing left to remind of
+        if notice.state == notices.PENDING:
+            notice.state, notice.detail, notice.updated_at = notices.CANCELLED, "data deleted", now
+    rows: list[CaseEvent | Notice] = [*events, *told]  # staff's words, in both
+    for row in rows:
+        data = dict(row.data or {})
         if any(data.get(k) for k in EVENT_TEXTS):
-            event.data = {**data, **{k: None for k in EVENT_TEXTS if k in data}}
+            row.data = {**data, **{k: None for k in EVENT_TEXTS if k in data}}
+
+
+async def plan(db: AsyncSession, media: MediaStore, case: Case, now: datetime) -> Purged:
+    """What purging `case` deletes; its documents and files must be loaded."""
+    keys = {f.media_key for f in _files(case) if f.media_key}
+    kept = await _held_elsewhere(db, case, keys)
+    kept |= {k for k in keys - kept if _received_since(media, k, now - RECEIVED_AGAIN)}
+    return Purged(case.reference, case.office_id, case.closed_at or now,
+                  len(keys - kept), len(kept), case.answers is not None,
+                  tuple(sorted(keys - kept)))  # fmt: skip
+
+
+async def purge_case(
+    db: AsyncSession,
+    media: MediaStore,
+    case: Case,
+    now: datetime,
+    *,
+    action: str = audit.RETENTION_PURGE,
+    actor: Actor | None = None,
+    why: str = "",
+) -> Purged:
+    """Delete one case's personal data, the one way retention and a citizen's request both use:
+    its files first (unless another case holds them), its dossier record, then its row's
+    personal columns, its timeline's and notices' free texts, audited in the caller's
+    transaction (committed by the caller). Its documents and files must be loaded."""
+    item = await plan(db, media, case, now)
+    for key in [*item.keys, f"dossiers/{case.reference}.json"]:
+        await asyncio.to_thread(media.remove, key)
+    events = list(await db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)))
+    told = list(await db.scalars(select(Notice).where(Notice.case_id == case.id)))
+    _scrub(case, events, told, now)
+    audit.record(
+        db,
+        action,
+        actor,
+        office_id=case.office_id,
+        username=None if actor else "retention",
+        case_reference=case.reference,
+        detail=(why or f"closed {item.closed_at:%Y-%m-%d}")
+        + f": {item.files} files, answers, record"
+        + (f" ({item.shared} files kept: in use elsewhere)" if item.shared else ""),
+        at=now,
+    )
+    return item
 
 
 async def purge(
@@ -113,31 +166,12 @@ async def purge(
     first, then the case's row changes in one transaction: a run cut short is run again."""
     done: list[Purged] = []
     async with sessions() as db:
-        cases = await due(db, flows, now)
-        for case in cases:
-            keys = {f.media_key for f in _files(case) if f.media_key}
-            kept = await _held_elsewhere(db, case, keys)
-            kept |= {k for k in keys - kept if _received_since(media, k, now - RECEIVED_AGAIN)}
-            record = f"dossiers/{case.reference}.json"
-            item = Purged(case.reference, case.office_id, case.closed_at or now,
-                          len(keys - kept), len(kept), case.answers is not None)  # fmt: skip
-            done.append(item)
+        for case in await due(db, flows, now):
             if dry_run:
+                done.append(await plan(db, media, case, now))
                 continue
-            for key in [*sorted(keys - kept), record]:
-                await asyncio.to_thread(media.remove, key)
-            events = list(await db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)))
-            _scrub(case, events, now)
-            audit.record(
-                db,
-                audit.RETENTION_PURGE,
-                office_id=case.office_id,
-                username="retention",
-                case_reference=case.reference,
-                detail=f"closed {item.closed_at:%Y-%m-%d}: {item.files} files, answers, record"
-                + (f" ({item.shared} files kept: in use elsewhere)" if kept else ""),
-                at=now,
-            )
+            item = await purge_case(db, media, case, now)
+            done.append(item)
             await db.commit()
             log.info("retention: %s purged (%d files)", case.reference, item.files)
     return done

@@ -3,13 +3,18 @@ since keeps the default set. Lookups only; changing a status is cases.py's."""
 
 from __future__ import annotations
 
-from bot.engine.flow import DEFAULT_STATUSES, StatusSpec
+from bot.engine.flow import DEFAULT_STATUSES, WITHDRAWN, StatusSpec
 from bot.engine.flowset import FlowSet
 
 
 def of_flow(flows: FlowSet, flow_id: str) -> tuple[StatusSpec, ...]:
     flow = flows.flows.get(flow_id)
     return flow.statuses if flow is not None else DEFAULT_STATUSES
+
+
+def chosen_by_hand(flows: FlowSet, flow_id: str) -> tuple[StatusSpec, ...]:
+    """The statuses staff may set; `withdrawn` only comes with an approved deletion request."""
+    return tuple(s for s in of_flow(flows, flow_id) if s.id != WITHDRAWN)
 
 
 def initial(flows: FlowSet, flow_id: str) -> StatusSpec:

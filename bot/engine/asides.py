@@ -3,7 +3,7 @@ they open: "cancel this application?" and, with more than two languages, "which 
 
 from __future__ import annotations
 
-from bot.engine import office
+from bot.engine import office, privacy
 from bot.engine import texts as T
 from bot.engine.context import Context, join
 from bot.engine.model import Event
@@ -163,4 +163,6 @@ COMMANDS = {
     "status": office.status_unavailable,  # the runtime looks it up first (StatusLooked)
     "document": office.send_document,
     "quiet": office.stop_reminders,
+    "mydata": privacy.data_unavailable,  # the runtime looks it up first (DataLooked)
+    "erase": privacy.erase,
 }

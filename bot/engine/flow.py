@@ -165,7 +165,10 @@ DEFAULT_STATUSES = (
     StatusSpec(id="needs_documents", label="Menunggu dokumen"),
     StatusSpec(id="done", label="Selesai", final=True),
     StatusSpec(id="rejected", label="Ditolak", final=True, reason=True),
+    StatusSpec(id="withdrawn", label="Dihapus atas permintaan warga", final=True),
 )
+# The status a citizen's approved deletion request closes an open case with (bot/desk/privacy.py).
+WITHDRAWN = "withdrawn"
 
 
 class Flow(_Strict):

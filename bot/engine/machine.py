@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from transitions import EventData, Machine, State, Transition
 
-from bot.engine import asides, office, questions, summary, welcome
+from bot.engine import asides, office, privacy, questions, summary, welcome
 from bot.engine.context import Context
 from bot.engine.flow import SUMMARY, Flow
 from bot.engine.model import Event
@@ -146,6 +146,7 @@ def states_of(flow: Flow | None) -> list[StageState]:
         ),
         StageState(S.SUBMITTED, summary.ask_submitted, summary.read_submitted, _nothing),
         StageState(S.REVISION, office.ask_revision, office.read_revision),
+        StageState(S.ERASE, privacy.ask_erase, privacy.read_erase, options=privacy.erase_options),
     ]
 
 

@@ -112,11 +112,58 @@ class StatusLooked:
     cases: tuple[CaseStatus, ...] | None
 
 
-OfficeEvent = DocumentRequested | StatusChanged | ReminderDue
+# --- the citizen's own data (UU PDP): what the office keeps, and deleting it (privacy.py) -------
+
+
+@dataclass(frozen=True, slots=True)
+class CaseData:
+    """What the office keeps of one of the chat's cases: the answers as (step, label, value) and
+    the documents as (step, label, decision), never the photos; `purged`: its personal data was
+    deleted already (retention, or a deletion request)."""
+
+    reference: str
+    flow_id: str
+    status: str
+    office_id: str
+    answers: tuple[tuple[str, str, str], ...] = ()
+    documents: tuple[tuple[str, str, str], ...] = ()
+    purged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DataLooked:
+    """The citizen asked what is kept about them ("data saya"): the chat's cases the runtime
+    found (None: it could not look now)."""
+
+    cases: tuple[CaseData, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureFiled:
+    """The runtime filed the deletion the citizen confirmed: the offices a request went to,
+    those where one was already waiting (None: it could not be filed now). Both empty: no
+    office keeps anything of this chat."""
+
+    offices: tuple[str, ...] | None
+    pending: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureDecided:
+    """An office's admin decided the chat's deletion request: approved (the cases' personal
+    data is deleted) or refused with a reason."""
+
+    office_id: str
+    approved: bool
+    reason: str = ""
+    references: tuple[str, ...] = ()
+
+
+OfficeEvent = DocumentRequested | StatusChanged | ReminderDue | ErasureDecided
 CitizenEvent = (
     TextReceived | ChoiceMade | PhotoReceived | ContactShared | PhotoRejected | Unsupported
 )
-Event = CitizenEvent | OfficeEvent | StatusLooked
+Event = CitizenEvent | OfficeEvent | StatusLooked | DataLooked | ErasureFiled
 
 REJECT_REASONS = (
     "format",
@@ -185,8 +232,21 @@ class Tell:
     values: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class FileErasure:
+    """The citizen confirmed "delete my data": the runtime files a request with every office
+    that keeps a case of this chat, then hands the engine what it did (ErasureFiled)."""
+
+
 Action = (
-    SendText | AskChoice | RequestPhoto | RequestContact | SubmitDossier | SubmitRevision | Tell
+    SendText
+    | AskChoice
+    | RequestPhoto
+    | RequestContact
+    | SubmitDossier
+    | SubmitRevision
+    | Tell
+    | FileErasure
 )
 
 # --- session ----------------------------------------------------------------------------------

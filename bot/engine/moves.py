@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from transitions import EventData
 
-from bot.engine import asides, summary, welcome
+from bot.engine import asides, privacy, summary, welcome
 from bot.engine import texts as T
 from bot.engine.context import Context
 from bot.engine.flow import SUMMARY, Flow
@@ -182,6 +182,12 @@ def transitions_of(flow: Flow | None) -> list[dict[str, Any]]:
             S.LANGUAGE,
             before=[_do(asides.remember_stage)],
         ),
+        _edge(  # "hapus data saya": asked once, then filed or back (privacy.py)
+            "erase",
+            [str(S.NEW), *(n for n in everywhere if n != S.ERASE)],
+            S.ERASE,
+            before=[_do(privacy.remember_stage)],
+        ),
         _edge(  # the office asked for a document again: its photo, then back (office.py)
             "revise",
             [str(S.NEW), *(n for n in everywhere if n not in (S.REVISION, S.LANGUAGE))],
@@ -196,6 +202,8 @@ def transitions_of(flow: Flow | None) -> list[dict[str, Any]]:
         (S.CANCEL, "back", S.REQUIREMENTS, draft),
         (S.LANGUAGE, "resume", S.OFFICE, [n for n in everywhere if n != S.LANGUAGE]),
         (S.LANGUAGE, "back", S.REQUIREMENTS, [n for n in everywhere if n != S.LANGUAGE]),
+        (S.ERASE, "resume", S.OFFICE, [str(S.NEW), *(n for n in everywhere if n != S.ERASE)]),
+        (S.ERASE, "back", S.OFFICE, [str(S.NEW), *(n for n in everywhere if n != S.ERASE)]),
         (S.REVISION, "resume", S.NEW, [str(S.NEW), *(n for n in everywhere if n != S.REVISION)]),
     ):
         out += [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.engine import privacy
 from bot.engine import texts as T
 from bot.engine.context import Context, join
 from bot.engine.flow import Flow, Step
@@ -30,7 +31,9 @@ from bot.engine.understanding import lexicon as L
 from bot.engine.understanding.commands import status_asked
 from bot.engine.understanding.meaning import dont_know_span, polarity
 
-OFFICE_EVENTS = (DocumentRequested, StatusChanged, ReminderDue, StatusLooked)
+# Events that are not the citizen's message (privacy.py's are looked up, filed or decided for it).
+OFFICE_EVENTS = (DocumentRequested, StatusChanged, ReminderDue, StatusLooked,
+                 *privacy.PRIVACY_EVENTS)  # fmt: skip
 REASONS = {
     "blurred": T.REASON_BLURRED,
     "cut_off": T.REASON_CUT_OFF,
@@ -79,7 +82,8 @@ def _status_label(ctx: Context, flow_id: str, status: str) -> str:
 
 def _busy(ctx: Context) -> bool:
     """An application under way, or an aside open: the office's message must not disturb it."""
-    return ctx.has_draft() or ctx.s.stage in (Stage.CANCEL, Stage.LANGUAGE, Stage.REVISION)
+    asides = (Stage.CANCEL, Stage.LANGUAGE, Stage.REVISION, Stage.ERASE)
+    return ctx.has_draft() or ctx.s.stage in asides
 
 
 def _reason(ctx: Context, event: DocumentRequested) -> tuple[str, str]:
@@ -391,3 +395,5 @@ def handle(ctx: Context, event: Event) -> None:
         reminder_due(ctx, event)
     elif isinstance(event, StatusLooked):
         status_looked(ctx, event)
+    elif isinstance(event, privacy.PRIVACY_EVENTS):
+        _say_between(ctx, privacy.told(ctx, event))

@@ -23,12 +23,15 @@ class Stage(StrEnum):
     LANGUAGE = "language"  # aside: choose a language (when there are more than two)
     SUBMITTED = "submitted"  # the dossier was handed over
     REVISION = "revision"  # aside: the office asked for a document again, waiting for its photo
+    ERASE = "erase"  # aside: "delete my data?" (privacy.py), waiting for an unambiguous yes
 
 
 # Stages where an application for a service is under way and can be resumed or cancelled.
 DRAFT = frozenset({Stage.REQUIREMENTS, Stage.FLOW, Stage.SUMMARY, Stage.EDIT})
 # Stages that stand in front of an application under way and remember it in `resume_stage`.
-ASIDES = frozenset({Stage.CANCEL, Stage.LANGUAGE, Stage.OFFICE, Stage.SERVICE, Stage.REVISION})
+ASIDES = frozenset(
+    {Stage.CANCEL, Stage.LANGUAGE, Stage.OFFICE, Stage.SERVICE, Stage.REVISION, Stage.ERASE}
+)
 STAGE_NAMES = frozenset(s.value for s in Stage)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.engine import office
+from bot.engine import office, privacy
 from bot.engine import texts as T
 from bot.engine.asides import COMMANDS as RUN_COMMAND
 from bot.engine.asides import switch_language
@@ -28,10 +28,12 @@ __all__ = [
     "new_session",
     "position",
     "step",
+    "wants_data",
     "wants_photo",
     "wants_status",
 ]
 wants_status = office.wants_status
+wants_data = privacy.wants_data
 
 
 def new_session(
@@ -91,7 +93,9 @@ def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
         ctx.say(ctx.t(T.SESSION_EXPIRED, days=f"{s.expired_days:g}"))
         s.expired_days = None
     heard = hear(event.text) if isinstance(event, TextReceived) else None
-    if s.stage == Stage.NEW:
+    if s.stage == Stage.NEW and heard is not None and command_of(heard) == "erase":
+        RUN_COMMAND["erase"](ctx, heard.text)  # a returning citizen's first words: no greeting
+    elif s.stage == Stage.NEW:
         if heard is not None and command_of(heard) == "language":
             switch_language(ctx, event.text if isinstance(event, TextReceived) else "", False)
         ctx.fire("greet")

@@ -147,7 +147,10 @@ HELP_COMMANDS = (
     "kembali: ke langkah sebelumnya\n"
     "batal: batalkan pengajuan\n"
     "bantuan: bantuan ini\n"
-    "bahasa: ganti bahasa (English)"
+    "bahasa: ganti bahasa (English)\n"
+    "status: status pengajuan Anda\n"
+    "data saya: data yang disimpan tentang Anda\n"
+    "hapus data saya: minta data Anda dihapus"
 )
 SESSION_EXPIRED = (
     "Percakapan Anda sebelumnya sudah lebih dari {days} hari tidak dilanjutkan, jadi datanya "
@@ -241,6 +244,52 @@ HOW_TO_STOP_REMINDERS = 'Ketik "stop pengingat" bila tidak ingin diingatkan lagi
 REMINDERS_STOPPED = (
     "Baik, Anda tidak akan diingatkan lagi. Pesan petugas tentang pengajuan Anda tetap kami kirim."
 )
+
+# The citizen's own data (privacy.py): what is kept ("data saya"), and deleting it.
+DATA_HEAD = "Data yang disimpan kantor tentang Anda dari chat ini (foto dokumen tidak ditampilkan):"
+DATA_CASE = "Pengajuan {reference} ({service}, {office}): {status}."
+DATA_ANSWERS = "Jawaban Anda:"
+DATA_DOCUMENTS = "Dokumen:"
+DATA_PURGED = "Pengajuan {reference} ({service}): data pribadinya sudah dihapus."
+DATA_NONE = "Kantor tidak menyimpan data apa pun tentang Anda dari chat ini."
+DATA_DRAFT = "Pengajuan yang sedang Anda isi ({service}) belum dikirim; jawabannya ada di chat ini."
+DATA_UNAVAILABLE = "Maaf, data Anda belum bisa dilihat saat ini. Coba lagi sebentar lagi."
+DATA_HOW_TO_ERASE = 'Ketik "hapus data saya" bila ingin data ini dihapus.'
+DOCUMENT_PENDING = "belum diperiksa"
+DOCUMENT_ACCEPTED = "diterima"
+DOCUMENT_REFUSED_SHORT = "perlu dikirim ulang"
+ERASE_ASK = (
+    "Anda meminta agar data pribadi Anda di kantor Dinas Sosial dihapus. Admin kantor yang "
+    "memutuskan, lalu Anda diberi tahu hasilnya di chat ini. Pengajuan yang sedang Anda isi "
+    "(bila ada) langsung dihapus. Lanjutkan permintaan ini?"
+)
+ERASE_YES = "Ya, hapus data saya"
+ERASE_NO = "Tidak"
+ERASE_KEPT = "Baik, tidak ada yang dihapus."
+ERASE_DRAFT_DELETED = "Pengajuan yang sedang Anda isi sudah dihapus."
+ERASE_FILED = (
+    "Permintaan penghapusan data Anda sudah dicatat untuk {offices}. Admin kantor akan "
+    "memutuskannya; hasilnya kami kabarkan di chat ini."
+)
+ERASE_ALREADY = (
+    "Permintaan penghapusan data Anda di {offices} sudah dicatat dan sedang menunggu keputusan "
+    "admin."
+)
+ERASE_NOTHING = (
+    "Kantor tidak menyimpan data apa pun tentang Anda dari chat ini, jadi tidak ada yang perlu "
+    "dihapus."
+)
+ERASE_UNAVAILABLE = (
+    "Maaf, permintaan penghapusan data belum bisa dicatat saat ini. Coba lagi sebentar lagi."
+)
+ERASE_APPROVED = (
+    "{office} telah menghapus data pribadi Anda ({references}) sesuai permintaan Anda. Yang "
+    "tersisa hanya catatan tanpa data pribadi untuk statistik."
+)
+ERASE_REFUSED = "{office} tidak dapat menghapus data Anda saat ini."
+ERASE_REFUSED_REASON = "Alasan: {reason}"
+ERASE_OUTCOME_APPROVED = "disetujui, data pribadi Anda sudah dihapus"  # a template's value
+ERASE_OUTCOME_REFUSED = "ditolak"
 
 REJECTED = {
     "format": REJECTED_FORMAT,

@@ -71,7 +71,7 @@ def go_to_menu(ctx: Context) -> None:
     if s.stage == Stage.FLOW and s.flow_id and ctx.current_step.kind == "end":
         reset(s)
         s.stage = Stage.OFFICE
-    if s.stage in (Stage.CANCEL, Stage.LANGUAGE, Stage.REVISION):
+    if s.stage in (Stage.CANCEL, Stage.LANGUAGE, Stage.REVISION, Stage.ERASE):
         s.stage, s.resume_stage = s.resume_stage or Stage.OFFICE, None
     if s.stage == Stage.NEW:  # a document sent before any conversation: consent comes first
         ctx.fire("greet")

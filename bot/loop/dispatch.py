@@ -61,11 +61,11 @@ class Dispatcher:
 
     async def _one(self, session: AsyncSession, notice: Notice) -> None:
         case, now = notice.case, self.clock()
-        if case.channel not in self.channels:
-            what = f"channel {case.channel} is not on"
+        chat = ChatKey(*await notices.chat_of(session, notice, case))
+        if chat.channel not in self.channels or not chat.chat_id:
+            what = f"channel {chat.channel} is not on" if chat.chat_id else "no chat to tell"
             await notices.mark(session, notice.id, notices.FAILED, now, what)
             return
-        chat = ChatKey(case.channel, case.chat_id)
         quiet = await self.chats.quiet(chat)
         if quiet == BLOCKED:
             await notices.mark(session, notice.id, notices.FAILED, now, BLOCKED)

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -28,9 +29,13 @@ from bot.engine import texts as T
 from bot.engine.flowset import FlowSet
 from bot.engine.model import (
     Action,
+    CaseData,
     CaseStatus,
+    DataLooked,
     Dossier,
+    ErasureFiled,
     Event,
+    FileErasure,
     MediaRef,
     PhotoReceived,
     PhotoRejected,
@@ -40,9 +45,10 @@ from bot.engine.model import (
     SubmitDossier,
     SubmitRevision,
     Tell,
+    Turn,
 )
 from bot.engine.office import OFFICE_EVENTS
-from bot.engine.step import new_session, step, wants_photo, wants_status
+from bot.engine.step import new_session, step, wants_data, wants_photo, wants_status
 from bot.loop.dispatch import notice_id
 from bot.loop.receipts import Receipts
 from bot.loop.reminders import DraftReminders
@@ -60,6 +66,10 @@ log = logging.getLogger("wargabot.runtime")
 
 # A chat's cases as the office has them (channel, chat id, reference or ""): bot/desk/lookup.py.
 CaseLookup = Callable[[str, str, str], Awaitable[tuple[CaseStatus, ...]]]
+# The citizen's own data (channel, chat id, now), bot/desk/privacy.py: what the office keeps
+# about the chat ("data saya"), and filing its deletion requests (offices filed, already waiting).
+DataLookup = Callable[[str, str, datetime], Awaitable[tuple[CaseData, ...]]]
+ErasureFiler = Callable[[str, str, datetime], Awaitable[tuple[tuple[str, ...], tuple[str, ...]]]]
 
 # Redis unreachable (or loading its data after a restart): the work waits and is done again.
 REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
@@ -82,6 +92,8 @@ class Runtime:
     # The loop back to the citizen (bot/loop/): the chat's cases for "status", the reminder of
     # an unfinished application planned after each turn, and what became of the office's notices.
     cases: CaseLookup | None = None
+    data: DataLookup | None = None
+    erasure: ErasureFiler | None = None
     reminders: DraftReminders | None = None
     receipts: Receipts | None = None
 
@@ -218,7 +230,11 @@ class Runtime:
         if self.cases is not None and (asked := wants_status(event)) is not None:
             event = StatusLooked(asked, await self._cases(key, asked))
         now = self.clock()
+        if self.data is not None and wants_data(event):
+            event = DataLooked(await self._privacy(self.data, key, now))
         turn = step(self.flows, session, event, now)
+        if any(isinstance(a, FileErasure) for a in turn.actions):
+            turn = await self._erase(key, turn, now)
         actions: list[Action] = []
         told: Tell | None = None
         for action in turn.actions:
@@ -250,6 +266,25 @@ class Runtime:
         except Exception as exc:
             log.warning("a status could not be looked up: %s", type(exc).__name__)
             return None
+
+    async def _privacy(
+        self, call: Callable[..., Awaitable[Any]], key: ChatKey, now: datetime
+    ) -> Any:
+        """The chat's own data looked up, or its deletion filed; None when that cannot be done
+        now (said to the citizen: nothing is lost, they ask again)."""
+        try:
+            return await call(key.channel, key.chat_id, now)
+        except Exception as exc:
+            log.warning("a citizen's data request failed: %s", type(exc).__name__)
+            return None
+
+    async def _erase(self, key: ChatKey, turn: Turn, now: datetime) -> Turn:
+        """The citizen confirmed "hapus data saya": file it, then let the engine say what it did."""
+        done = await self._privacy(self.erasure, key, now) if self.erasure else None
+        filed = ErasureFiled(*done) if done is not None else ErasureFiled(None)
+        told = step(self.flows, turn.session, filed, now)
+        actions = [a for a in turn.actions if not isinstance(a, FileErasure)]
+        return Turn(told.session, (*actions, *told.actions), turn.keep)
 
     async def _after(
         self,

@@ -24,6 +24,7 @@ from bot.delivery.queue import DossierOutbox
 from bot.delivery.sinks import build_sinks
 from bot.delivery.sinks.casestore import CaseStoreSink
 from bot.delivery.worker import Policy, Worker
+from bot.desk import privacy
 from bot.desk.db import make_engine, make_sessions
 from bot.desk.lookup import chat_cases
 from bot.loop.dispatch import Dispatcher
@@ -141,6 +142,8 @@ def build(settings: Settings) -> Services:
         database = make_engine(settings.DATABASE_URL)
         db = make_sessions(database)
         runtime.cases = functools.partial(chat_cases, db)
+        runtime.data = functools.partial(privacy.chat_data, db)
+        runtime.erasure = functools.partial(privacy.file_request, db)
         chats = JournalChats(store, receipts)
         dispatcher = Dispatcher(db, chats, set(channels), settings.document_reminders)
         loop = LoopWorker(db, dispatcher, chats, receipts, reminders, settings.worker_name)

@@ -80,3 +80,17 @@ def test_outside_the_window_a_message_goes_as_a_template_waits_or_is_dropped() -
     assert templates.way("", "id", False, found) == ("hold", None)  # a reply: waits too
     assert templates.way("document_reminder", "id", False, found) == ("drop", None)
     assert templates.way("draft_reminder", "id", False, found) == ("drop", None)
+
+
+def test_a_deletion_requests_decision_has_its_template_or_waits_for_the_citizen() -> None:
+    setting = f"{SID}:outcome,office,references"
+    found = templates.from_settings(load_settings({"TWILIO_TEMPLATE_PRIVACY_REQUEST": setting}))
+    decided = found.find("privacy_request", "en")  # the Indonesian one stands in
+    assert decided is not None and decided.variables == ("outcome", "office", "references")
+    values = {"office": "Dinas Sosial Kabupaten Gowa", "outcome": "ditolak", "reason": "x"}
+    assert templates.content_variables(decided, values) == (
+        '{"1":"ditolak","2":"Dinas Sosial Kabupaten Gowa","3":"-"}'
+    )
+    assert templates.way("privacy_request", "id", False, templates.NONE) == ("hold", None)
+    with pytest.raises(ConfigError, match="TWILIO_TEMPLATE_PRIVACY_REQUEST"):
+        templates.from_settings(load_settings({"TWILIO_TEMPLATE_PRIVACY_REQUEST": f"{SID}:nik"}))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from bot.desk import accounts, intake
 from bot.desk.actor import Actor
 from bot.desk.cases import CaseRepository
-from bot.desk.models import AuditEvent, Case, CaseEvent, Document, User
+from bot.desk.models import AuditEvent, Case, CaseEvent, Document, Notice, User
 from bot.desk.retention import every, purge
 from bot.engine.flowset import FlowSet
 from bot.media.store import MediaStore
@@ -80,6 +80,7 @@ async def test_past_retention_loses_its_personal_data_and_keeps_a_stub(
 
     done = await purge(sessions, flows, media, NOW)
     assert [p.reference for p in done] == [shared_old, old]
+    assert (done[1].files, done[1].shared, done[1].answers) == (1, 0, True)
     stub = await load(sessions, old)
     assert stub.answers is None and (stub.nik, stub.kk, stub.name, stub.phone) == (None,) * 4
     assert stub.chat_id == "" and stub.status_reason is None and stub.purged_at == NOW
@@ -95,6 +96,9 @@ async def test_past_retention_loses_its_personal_data_and_keeps_a_stub(
         audits = list(await db.scalars(select(AuditEvent).where(
             AuditEvent.action == "retention_purge").order_by(AuditEvent.id)))  # fmt: skip
     assert "Siti" not in repr(texts) and "081234567890" not in repr(texts)
+    async with sessions() as db:  # what the citizen was told: staff's reason and text go too
+        told = [n.data for n in await db.scalars(select(Notice).where(Notice.case_id == stub.id))]
+    assert {"text", "reason"} <= {k for d in told for k in d} and "Siti" not in repr(told)
     assert [(a.case_reference, a.username, a.office_id) for a in audits] == [
         (shared_old, "retention", "dinsos_makassar"),
         (old, "retention", "dinsos_makassar"),

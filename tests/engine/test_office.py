@@ -14,7 +14,11 @@ from hypothesis import strategies as st
 from bot.engine import texts as T
 from bot.engine.flowset import FlowSet
 from bot.engine.model import (
+    CaseData,
+    DataLooked,
     DocumentRequested,
+    ErasureDecided,
+    ErasureFiled,
     Event,
     MediaRef,
     PhotoReceived,
@@ -66,6 +70,8 @@ def _at(flows: FlowSet, *texts: str) -> Session:
     return s
 
 
+SEEN = CaseData(REF, FLOW, "in_review", "dinsos_gowa", (("nama", "Nama", "Siti"),),
+                (("foto_kk", "Foto KK", "refused"),))  # fmt: skip
 OFFICE: list[Event] = [
     DocumentRequested(REF, FLOW, "foto_kk", "blurred"),
     DocumentRequested(REF, "no-such-flow", "no_step", "other", "x"),
@@ -76,6 +82,14 @@ OFFICE: list[Event] = [
     ReminderDue("draft", since="not a time"),
     StatusLooked("", None),
     StatusLooked(REF, ()),
+    DataLooked(None),
+    DataLooked(()),
+    DataLooked((SEEN, CaseData(REF, "no-such-flow", "x", "no_office", purged=True))),
+    ErasureFiled(None),
+    ErasureFiled(("dinsos_gowa",)),
+    ErasureFiled((), ("dinsos_gowa",)),
+    ErasureDecided("dinsos_gowa", True, "", (REF,)),
+    ErasureDecided("no_such_office", False, "masih diperiksa"),
 ]
 
 

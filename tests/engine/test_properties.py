@@ -21,6 +21,7 @@ from bot.engine.model import (
     ContactShared,
     Dossier,
     Event,
+    FileErasure,
     MediaRef,
     PhotoReceived,
     PhotoRejected,
@@ -47,6 +48,8 @@ NAME = "Siti Aminah"
 PHOTO = PhotoReceived((MediaRef("media/a1.jpg", "image/jpeg", "ab" * 32, 123_456),))
 
 USEFUL_WORDS = [
+    "hapus data saya",
+    "data saya",
     "1",
     "2",
     "3",
@@ -169,7 +172,8 @@ def check_turn(before: Session, before_json: str, turn: Turn) -> None:
     submits = [a for a in turn.actions if isinstance(a, SubmitDossier)]
     assert len(submits) <= 1
     for action in turn.actions:
-        assert isinstance(action, (*TEXT_ACTIONS, SubmitDossier)), action
+        # FileErasure: the runtime files it and the engine then says what it did (privacy.py)
+        assert isinstance(action, (*TEXT_ACTIONS, SubmitDossier, FileErasure)), action
         if isinstance(action, TEXT_ACTIONS):
             assert isinstance(action.text, str) and action.text.strip(), action
         if isinstance(action, AskChoice):

@@ -9,7 +9,10 @@ over. A turn `pick: LABEL` presses the option of the bot's last question with th
 wherever it stands in the list. A turn `office: KIND` is the office's side instead of the
 citizen's (office.py): `document_requested` (reference, step, reason, note), `status_changed`
 (reference, status, reason), `reminder` (kind draft or document; reference, step), and
-`status_looked` (reference, cases: what the runtime found)."""
+`status_looked` (reference, cases: what the runtime found); the citizen's own data (privacy.py):
+`data_looked` (cases: reference, status, office, answers [[step, label, value]], documents
+[[step, label, decision]], purged; no `cases`: the lookup failed), `erasure_filed` (offices,
+pending; no `offices`: it failed) and `erasure_decided` (office, approved, reason, references)."""
 
 from __future__ import annotations
 
@@ -23,11 +26,16 @@ from bot.engine.flowset import FlowSet
 from bot.engine.model import (
     Action,
     AskChoice,
+    CaseData,
     CaseStatus,
     ChoiceMade,
     ContactShared,
+    DataLooked,
     DocumentRequested,
+    ErasureDecided,
+    ErasureFiled,
     Event,
+    FileErasure,
     MediaRef,
     PhotoReceived,
     PhotoRejected,
@@ -73,6 +81,18 @@ def office_event(turn: dict[str, Any], flow_id: str, now: Any) -> Event:
         found = turn.get("cases")
         cases = None if found is None else tuple(_case(c, flow_id) for c in found)
         return StatusLooked(ref, cases)
+    if kind == "data_looked":
+        found = turn.get("cases")
+        data = None if found is None else tuple(_data(c, flow_id) for c in found)
+        return DataLooked(data)
+    if kind == "erasure_filed":
+        offices = turn.get("offices")
+        filed = None if offices is None else tuple(offices)
+        return ErasureFiled(filed, tuple(turn.get("pending", ())))
+    if kind == "erasure_decided":
+        refs = tuple(turn.get("references", ()))
+        return ErasureDecided(str(turn["office_id"]), bool(turn["approved"]),
+                              str(turn.get("reason", "")), refs)  # fmt: skip
     raise ValueError(f"unknown office turn {kind!r}")
 
 
@@ -86,6 +106,15 @@ def _case(c: dict[str, Any], flow_id: str) -> CaseStatus:
     return CaseStatus(
         c["reference"], c.get("flow", flow_id), c["status"], c.get("reason", ""),
         tuple(c.get("waiting_for", ())), told,
+    )  # fmt: skip
+
+
+def _data(c: dict[str, Any], flow_id: str) -> CaseData:
+    return CaseData(
+        c["reference"], c.get("flow", flow_id), c["status"], c["office_id"],
+        tuple(tuple(a) for a in c.get("answers", ())),
+        tuple(tuple(d) for d in c.get("documents", ())),
+        bool(c.get("purged")),
     )  # fmt: skip
 
 
@@ -148,6 +177,8 @@ def render(action: Action) -> dict[str, Any]:
         r = action.revision
         photos = [ref.key[:8] for ref in r.media]
         return {"revision": {"key": r.key, "language": r.language, "photos": photos}}
+    if isinstance(action, FileErasure):
+        return {"file_erasure": "the runtime files the request (next turn: erasure_filed)"}
     raise TypeError(action)
 
 

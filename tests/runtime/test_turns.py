@@ -193,3 +193,22 @@ async def test_at_most_two_images_are_decoded_at_once(
     assert all(isinstance(r, MediaRef) for r in results)
     assert not any(isinstance(r, PhotoRejected) for r in results)
     await p.redis.aclose()
+
+
+async def test_a_case_store_that_is_away_makes_data_saya_and_hapus_data_saya_say_try_again(
+    tmp_path: Path, redis_url: str, flows: FlowSet
+) -> None:
+    async def away(channel: str, chat_id: str, now: datetime) -> object:
+        raise ConnectionRefusedError("the database is away")
+
+    channel = RecordingChannel()
+    tr = flows.tr("id")
+    async with started(parts(redis_url, flows, tmp_path, {"test": channel})) as p:
+        p.runtime.data = p.runtime.erasure = away  # type: ignore[assignment]
+        for n, text in enumerate(["data sy apa aja yg disimpan", "hapus data saya", "iya hapus"]):
+            assert await p.runtime.accept(said(n, text))
+            await p.settle()
+        replies = channel.texts_to("1")
+    assert replies[0] == tr.t(T.DATA_UNAVAILABLE)
+    assert replies[1].startswith(tr.t(T.ERASE_ASK))
+    assert replies[2] == tr.t(T.ERASE_UNAVAILABLE)  # nothing lost: the citizen asks again later

@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.desk import migrate
-from bot.desk.web import admin, auth, cases, dtsen
+from bot.desk.web import admin, auth, cases, dtsen, requests
 from bot.desk.web.context import Desk
 from bot.desk.web.security import SecurityHeaders
 
@@ -48,6 +48,7 @@ def create_desk_app(desk: Desk, check_schema: bool = True) -> Starlette:
         *cases.routes,
         *admin.routes,
         *dtsen.routes,
+        *requests.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

@@ -98,7 +98,7 @@ async def _case_page(ctx: Ctx, error: str = "", status: int = 200) -> Response:
         notices=await r.notices(case),
         notice_kinds=notices.KIND_LABELS,
         notice_states=notices.STATE_LABELS,
-        statuses=statuses.of_flow(ctx.desk.flows, case.flow_id),
+        statuses=statuses.chosen_by_hand(ctx.desk.flows, case.flow_id),
         reasons=reasons.REASONS,
         colleagues=await r.colleagues(),
         requirements=flow.service.requirements if flow else (),

@@ -52,8 +52,8 @@ def command_of(text: str | Heard) -> str | None:
     core = tuple(w for w in words if w not in _QUIET)
     if core in PHRASES:
         return PHRASES[core]
-    if core[:2] == ("tidak", "jadi") and core[2:] in PHRASES:
-        return PHRASES[core[2:]]  # "tidak jadi, kembali": never mind, back
+    if core[:2] == ("tidak", "jadi") and PHRASES.get(core[2:], "erase") != "erase":
+        return PHRASES[core[2:]]  # "tidak jadi, kembali": never mind, back (never "delete")
     # the quiet words of a phrase itself ("ke menu", "tolong")
     for size in range(min(len(words), _LONGEST), 0, -1):
         for i in range(len(words) - size + 1):

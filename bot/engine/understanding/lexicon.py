@@ -231,6 +231,16 @@ status: status | cek status | cek pengajuan | status pengajuan | lihat status | 
     | sampai mana | check status | application status | /status | /cek
 document: kirim dokumen | dokumen | kirim ulang dokumen | kirim foto dokumen | kirim ulang
     | kirim foto ulang | send document | /dokumen | /document
+mydata: data saya | lihat data saya | cek data saya | data saya apa saja | data apa saja
+    | data saya apa saja yang disimpan | data apa saja yang disimpan | data apa yang disimpan
+    | apa saja data saya | data yang disimpan | dataku | lihat dataku | dataku apa saja
+    | data pribadi saya | lihat data pribadi saya
+    | my data | show my data | see my data | what data do you keep | /datasaya | /mydata
+erase: hapus data saya | hapus data | hapus dataku | hapus semua data saya | hapus semua data
+    | hapus data pribadi | hapus data pribadi saya | data saya dihapus | data dihapus
+    | data saya tolong dihapus | minta data saya dihapus | hapus data diri saya
+    | my data deleted | delete my data | erase my data | remove my data | delete all my data
+    | /hapusdata | /deletemydata
 quiet: stop pengingat | berhenti | berhenti pengingat | jangan ingatkan | jangan ingatkan lagi
     | tidak usah diingatkan | matikan pengingat | stop reminders | stop reminder | no reminders
     | /berhenti
