@@ -17,10 +17,14 @@ from bot.engine.flowset import FlowSet
 from bot.engine.model import (
     Action,
     AskChoice,
+    CaseData,
     CaseStatus,
     ContactShared,
+    DataLooked,
     Dossier,
+    ErasureFiled,
     Event,
+    FileErasure,
     PhotoReceived,
     PhotoRejected,
     RequestContact,
@@ -31,9 +35,10 @@ from bot.engine.model import (
     SubmitRevision,
     Tell,
     TextReceived,
+    Turn,
     Unsupported,
 )
-from bot.engine.step import new_session, step, wants_status
+from bot.engine.step import filed, new_session, step, wants_data, wants_status
 from bot.media.store import MediaStore, sniff
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -56,6 +61,14 @@ class CaseStore(Protocol):
 
     async def cases(self, channel: str, chat_id: str, reference: str) -> tuple[CaseStatus, ...]:
         """This chat's cases as the office has them ("status")."""
+
+    async def data(self, channel: str, chat_id: str, now: datetime) -> tuple[CaseData, ...]:
+        """What the office keeps about this chat ("data saya")."""
+
+    async def erase(
+        self, channel: str, chat_id: str, now: datetime
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Its deletion request filed ("hapus data saya"): offices filed, already waiting."""
 
     async def close(self) -> None: ...
 
@@ -83,11 +96,17 @@ class ConsoleChat:
         self.delivered: list[Path] = []
 
     def send(self, event: Event) -> list[Action]:
+        # Looked up or filed at the desk, as the web runtime does (bot/runtime/turns.py).
+        store, loop, now = self.casestore, self._loop, self.clock()
         asked = wants_status(event)
-        if asked is not None and self.casestore is not None and self._loop is not None:
-            found = self._loop.run(self.casestore.cases("console", "console", asked))
+        if asked is not None and store is not None and loop is not None:
+            found = loop.run(store.cases("console", "console", asked))
             event = StatusLooked(asked, found)  # what the desk has of this chat's applications
-        turn = step(self.flows, self.session, event, self.clock())
+        if wants_data(event) and store is not None and loop is not None:
+            event = DataLooked(loop.run(store.data("console", "console", now)))
+        turn = step(self.flows, self.session, event, now)
+        if any(isinstance(a, FileErasure) for a in turn.actions):
+            turn = self._erase(turn, now)
         self.session = turn.session
         for action in turn.actions:
             if isinstance(action, SubmitDossier):
@@ -95,6 +114,13 @@ class ConsoleChat:
                 if self.casestore is not None and self._loop is not None:
                     self._loop.run(self.casestore.deliver(action.dossier))
         return list(turn.actions)
+
+    def _erase(self, turn: Turn, now: datetime) -> Turn:
+        """The citizen confirmed "hapus data saya": file it, then the engine says what it did."""
+        done = ErasureFiled(None)  # no case store: it cannot be filed here
+        if self.casestore is not None and self._loop is not None:
+            done = ErasureFiled(*self._loop.run(self.casestore.erase("console", "console", now)))
+        return filed(self.flows, turn, done, now)
 
     def close(self) -> None:
         if self.casestore is not None and self._loop is not None:

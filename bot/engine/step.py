@@ -11,7 +11,16 @@ from bot.engine.asides import COMMANDS as RUN_COMMAND
 from bot.engine.asides import switch_language
 from bot.engine.context import Context
 from bot.engine.flowset import FlowSet
-from bot.engine.model import Event, PhotoRejected, Session, TextReceived, Turn, Unsupported
+from bot.engine.model import (
+    ErasureFiled,
+    Event,
+    FileErasure,
+    PhotoRejected,
+    Session,
+    TextReceived,
+    Turn,
+    Unsupported,
+)
 from bot.engine.stages import Stage, position
 from bot.engine.texts import ENGINE_TEXTS
 from bot.engine.understanding import Heard, Reading, command_of, hear, read_choice
@@ -25,6 +34,7 @@ _PLAIN = L.DROPPABLE | L.YES | L.NO
 __all__ = [
     "ENGINE_TEXTS",
     "command_of",
+    "filed",
     "new_session",
     "position",
     "step",
@@ -109,3 +119,11 @@ def step(flows: FlowSet, session: Session, event: Event, now: datetime) -> Turn:
         ctx.machine.state(ctx.state).read(ctx, event)
     ctx.s.updated_at = now
     return Turn(ctx.s, tuple(ctx.out), keep=ctx.keep)
+
+
+def filed(flows: FlowSet, turn: Turn, done: ErasureFiled, now: datetime) -> Turn:
+    """A turn that asked to file a deletion request (FileErasure), finished with what the
+    runtime did: the request's action replaced by what the engine says of it."""
+    told = step(flows, turn.session, done, now)
+    actions = [a for a in turn.actions if not isinstance(a, FileErasure)]
+    return Turn(told.session, (*actions, *told.actions), turn.keep)

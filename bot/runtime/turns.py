@@ -48,7 +48,7 @@ from bot.engine.model import (
     Turn,
 )
 from bot.engine.office import OFFICE_EVENTS
-from bot.engine.step import new_session, step, wants_data, wants_photo, wants_status
+from bot.engine.step import filed, new_session, step, wants_data, wants_photo, wants_status
 from bot.loop.dispatch import notice_id
 from bot.loop.receipts import Receipts
 from bot.loop.reminders import DraftReminders
@@ -280,11 +280,9 @@ class Runtime:
 
     async def _erase(self, key: ChatKey, turn: Turn, now: datetime) -> Turn:
         """The citizen confirmed "hapus data saya": file it, then let the engine say what it did."""
-        done = await self._privacy(self.erasure, key, now) if self.erasure else None
-        filed = ErasureFiled(*done) if done is not None else ErasureFiled(None)
-        told = step(self.flows, turn.session, filed, now)
-        actions = [a for a in turn.actions if not isinstance(a, FileErasure)]
-        return Turn(told.session, (*actions, *told.actions), turn.keep)
+        found = await self._privacy(self.erasure, key, now) if self.erasure else None
+        done = ErasureFiled(*found) if found is not None else ErasureFiled(None)
+        return filed(self.flows, turn, done, now)
 
     async def _after(
         self,

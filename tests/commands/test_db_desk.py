@@ -19,7 +19,7 @@ from bot.delivery.sinks.casestore import CaseStoreSink
 from bot.delivery.sinks.maildir import MaildirSink
 from bot.desk import accounts, migrate
 from bot.desk.db import make_engine, make_sessions
-from bot.desk.models import Case, Document
+from bot.desk.models import Case, Document, PrivacyRequest
 from bot.engine.flowset import FlowSet
 from bot.media.store import MediaStore
 from tests.channels.test_console import _script
@@ -122,7 +122,8 @@ def test_the_terminal_chats_application_arrives_as_a_case(tmp_path: Path, flows:
     kk.write_bytes(png(seed=3))
     lines = ["ya", "2", "mulai", "1", "Siti Aminah", "7371014506900001", "7371010101100021",
              f"/photo {kk}", "2", "sudah", "/contact 0812 3456 7890", "Puskesmas Kassi-Kassi",
-             "1", "cek pengajuan"]  # fmt: skip
+             "1", "cek pengajuan", "data sy apa aja yg disimpan", "hapus data saya pak",
+             "iya hapus"]  # fmt: skip
     try:
         out = "\n".join(_script(chat, lines))
     finally:
@@ -132,6 +133,10 @@ def test_the_terminal_chats_application_arrives_as_a_case(tmp_path: Path, flows:
     # "cek pengajuan" finds it at the desk: the terminal chat asks the case store
     service = "Pendaftaran/Peralihan KIS PBI (APBD)"
     assert f"Pengajuan {reference.group(1)} ({service}): Diterima." in out
+    # "data saya" shows what the office keeps, and "hapus data saya" files a request there
+    assert "Data yang disimpan kantor tentang Anda" in out and "Siti Aminah" in out
+    said = " ".join(out.split())  # as the citizen reads it, unwrapped
+    assert "Permintaan penghapusan data Anda sudah dicatat untuk Dinas Sosial Kota Makassar" in said
 
     async def stored() -> tuple[Case | None, list[Document]]:
         engine = make_engine(url)
@@ -139,6 +144,10 @@ def test_the_terminal_chats_application_arrives_as_a_case(tmp_path: Path, flows:
             async with make_sessions(engine)() as db:
                 case = await db.scalar(select(Case).where(Case.reference == reference.group(1)))
                 docs = list(await db.scalars(select(Document)))
+                asked = list(await db.scalars(select(PrivacyRequest)))
+                assert [(r.channel, r.office_id, r.state) for r in asked] == [
+                    ("console", "dinsos_makassar", "pending")
+                ]
                 return case, docs
         finally:
             await engine.dispose()

@@ -6,13 +6,15 @@ revision of its case's document (bot/desk/revisions.py), idempotent by its key."
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
+from bot.desk import privacy
 from bot.desk.db import make_engine, make_sessions
 from bot.desk.intake import store_dossier
 from bot.desk.lookup import chat_cases
 from bot.desk.revisions import NotTheirs, store_revision
 from bot.engine.flowset import FlowSet
-from bot.engine.model import CaseStatus, Dossier, Revision
+from bot.engine.model import CaseData, CaseStatus, Dossier, Revision
 
 log = logging.getLogger("wargabot.casestore")
 
@@ -38,6 +40,16 @@ class CaseStoreSink:
     async def cases(self, channel: str, chat_id: str, reference: str) -> tuple[CaseStatus, ...]:
         """A chat's cases as the office has them now (bot/desk/lookup.py)."""
         return await chat_cases(self.sessions, channel, chat_id, reference)
+
+    async def data(self, channel: str, chat_id: str, now: datetime) -> tuple[CaseData, ...]:
+        """What the office keeps about a chat ("data saya", bot/desk/privacy.py)."""
+        return await privacy.chat_data(self.sessions, channel, chat_id, now)
+
+    async def erase(
+        self, channel: str, chat_id: str, now: datetime
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """A chat's deletion request filed with every office that keeps a case of it."""
+        return await privacy.file_request(self.sessions, channel, chat_id, now)
 
     async def close(self) -> None:
         await self.engine.dispose()
