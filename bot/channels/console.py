@@ -195,8 +195,8 @@ def run(
                     write(f"(dossier {action.dossier.reference} -> {chat.delivered[-1]})")
                 elif isinstance(action, Tell | SubmitRevision):
                     continue  # the office's side: not for the terminal chat
-                else:
-                    write("\nbot> " + render(action).replace("\n", "\n     "))
+                elif text := render(action):  # nothing to show for the runtime's own actions
+                    write("\nbot> " + text.replace("\n", "\n     "))
         try:
             line = read("\nanda> ").strip()
         except (EOFError, KeyboardInterrupt):
