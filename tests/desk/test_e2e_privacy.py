@@ -90,6 +90,9 @@ async def test_an_admin_approves_a_deletion_request_in_chromium(
                     assert await request.count() == 1
                     await page.screenshot(path=str(SHOTS / "desk-requests.png"), full_page=True)
                     await request.locator("button[value=approve]").click()
+                    assert await request.count() == 1  # the browser asks for the tick first
+                    await request.locator("input[name=confirm]").check()
+                    await request.locator("button[value=approve]").click()
                     await page.wait_for_url(f"{desk}/admin/requests")
                     await page.wait_for_load_state()
                     body = await page.locator("main").inner_text()

@@ -44,7 +44,7 @@ async def test_an_admin_of_the_office_refuses_then_approves_a_request(app: DeskA
     assert 'href="/admin/requests"' not in (await clerk.get("/cases")).text
     other = await app.signed_in("andi", office="dinsos_makassar", role="admin")
     assert d.reference not in (await other.get("/admin/requests")).text
-    res = await other.post(f"/admin/requests/{request_id}", {"action": "approve"},
+    res = await other.post(f"/admin/requests/{request_id}", {"action": "approve", "confirm": "yes"},
                            form_page="/admin/requests")  # fmt: skip
     assert res.status_code == 400 and "tidak ada di kantor ini" in res.text
 
@@ -58,6 +58,12 @@ async def test_an_admin_of_the_office_refuses_then_approves_a_request(app: DeskA
         assert (await db.scalars(select(PrivacyRequest.state))).one() == "pending"
 
     res = await admin.post(url, {"action": "approve"}, form_page="/admin/requests")
+    assert res.status_code == 400 and "Centang konfirmasi" in res.text  # irreversible: ticked
+    async with app.sessions() as db:
+        assert (await db.scalars(select(PrivacyRequest.state))).one() == "pending"
+    res = await admin.post(
+        url, {"action": "approve", "confirm": "yes"}, form_page="/admin/requests"
+    )
     assert res.status_code == 303 and res.headers["location"] == "/admin/requests"
     page = await admin.get("/admin/requests")
     assert "Tidak ada permintaan yang menunggu" in page.text

@@ -65,7 +65,8 @@ async def test_a_deletion_request_through_telegram_and_the_desk(
             assert f'href="/cases/{reference}"' in page.text and "Nurhayati" not in page.text
             async with desk.sessions() as db:
                 request_id = (await db.scalars(select(PrivacyRequest.id))).one()
-            res = await admin.post(f"/admin/requests/{request_id}", {"action": "approve"},
+            res = await admin.post(f"/admin/requests/{request_id}",
+                                   {"action": "approve", "confirm": "yes"},
                                    form_page="/admin/requests")  # fmt: skip
             assert res.status_code == 303
             async with desk.sessions() as db:

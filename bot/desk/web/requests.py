@@ -35,6 +35,10 @@ async def decide(ctx: Ctx) -> Response:
     action = str(ctx.form.get("action", ""))
     if action not in ("approve", "refuse"):
         return ctx.not_found()
+    if action == "approve" and ctx.form.get("confirm") != "yes":  # irreversible: said twice
+        return await _page(
+            ctx, ctx._("Centang konfirmasi sebelum menyetujui: data dihapus permanen.")
+        )
     try:
         await privacy.decide(
             ctx.db,
