@@ -1,13 +1,19 @@
 """Short locks kept alive: a chat's lock while its turn runs (a slow photo download too), and its
 send lease while its replies go out. Each expires after `ttl` unless renewed; this process
 renews all of its own every ttl/3 in one batch, so a process that dies lets its chats go within
-`ttl`, and one that lives keeps them however long a turn takes."""
+`ttl`, and one that lives keeps them however long a turn takes.
+
+A key found gone at a renewal was either let go by its owner (the script that ended the work
+deleted it; the owner drops the lease only once that await returns, and a renewal answered
+meanwhile comes first) or expired, which takes `ttl` without a renewal: only the latter is
+reported lost."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 
 from redis.exceptions import RedisError
@@ -19,13 +25,18 @@ from bot.sessions.pipeline import AutoPipeline
 log = logging.getLogger("wargabot.sessions")
 
 LOCK_SECONDS = 5.0  # a dead process's chat lock or send lease frees within this
+# A key gone within this share of `ttl` of its last renewal (or of being taken) cannot have
+# expired: its owner let it go. The margin covers the moment between taking it and `hold`.
+RELEASED_WITHIN = 0.8
 
 
 @dataclass(eq=False)
 class Lease:
     key: str
     token: bytes
-    lost: bool = field(default=False)  # found taken by someone else (it had expired)
+    lost: bool = field(default=False)  # it expired (and someone else may have it now)
+    # when its expiry was last pushed back (time.monotonic(): taken, or a renewal sent)
+    renewed: float = field(default_factory=time.monotonic)
 
 
 class Leases:
@@ -57,15 +68,23 @@ class Leases:
 
     async def renew(self) -> None:
         held = list(self._held)
+        sent = time.monotonic()
         results = await asyncio.gather(
             *(self._renew([lease.key], [lease.token, self.ms]) for lease in held),
             return_exceptions=True,
         )
+        answered = time.monotonic()
         for lease, ok in zip(held, results, strict=True):
-            if ok == 0 and lease in self._held:
-                lease.lost = True
+            if lease not in self._held:  # its owner dropped it meanwhile
+                continue
+            if ok == 1:
+                lease.renewed = sent
+            elif ok == 0:
                 self._held.discard(lease)
-                log.warning("a chat lock or send lease expired while held (> %.0f s)", self.ttl)
+                if answered - lease.renewed < self.ttl * RELEASED_WITHIN:
+                    continue  # let go by its owner, whose drop is on its way
+                lease.lost = True
+                log.warning("a chat lock or send lease expired while held (> %g s)", self.ttl)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Renew every ttl/3 until `stop`; Redis being away is waited out."""

@@ -4,6 +4,7 @@ in the middle of a conversation loses nothing (sessions live in Redis)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 from tests.kit.fake_telegram import FakeTelegram, text_update
 from tests.kit.ports import free_port
 from tests.kit.serve import post_update, serve
-from tests.kit.webapp import SECRET, TOKEN, env_for, telegram_env
+from tests.kit.webapp import SECRET, TOKEN, env_for, running, telegram_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -37,6 +38,19 @@ async def test_a_restart_mid_conversation_loses_nothing(tmp_path: Path, redis_ur
             messages = await tg.wait_for_messages(chat, 6)
         assert messages[-1]["text"].startswith("Ketik NIK Anda"), messages[-1]["text"]
         assert len(tg.texts_to(chat)) == 6
+
+
+async def test_what_start_up_built_is_left_out_of_the_collectors_passes_while_serving(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    # A full pass of the garbage collector walks every object it tracks; start-up's live as
+    # long as the process, so they are frozen (gc.get_objects() lists only what is walked).
+    async with running(telegram_env(tmp_path, "", tg, CASESTORE_ENABLED="false")) as app:
+        flows = app.services.runtime.flows
+        assert not any(o is flows for o in gc.get_objects())
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0  # stopped: back to the collector
+    assert any(o is flows for o in gc.get_objects())
 
 
 def test_a_bad_setting_stops_start_up_with_its_name(tmp_path: Path) -> None:
