@@ -28,6 +28,7 @@ from bot.desk.db import make_engine, make_sessions
 from bot.desk.models import AuditEvent, Case, CaseEvent
 from tests.kit import photo_factory as pf
 from tests.kit.citizens import GOWA
+from tests.kit.desk_cli import add_desk_user
 from tests.kit.fake_telegram import FakeTelegram, contact_update, photo_update, text_update
 from tests.kit.ports import free_port
 from tests.kit.serve import post_update, serve
@@ -123,18 +124,6 @@ async def wait_for_case(url: str, reference: str) -> None:
         await engine.dispose()
 
 
-def add_user(env: dict[str, str]) -> str:
-    res = subprocess.run(
-        [sys.executable, "-m", "bot", "desk", "add-user", "rahmat", "--office", "dinsos_gowa",
-         "--role", "staff"],
-        env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert res.returncode == 0, res.stderr
-    found = re.search(r"One-time password: (\S+)", res.stdout)
-    assert found, res.stdout
-    return found.group(1)
-
-
 async def loaded(images: Any, count: int) -> None:
     """Wait until `count` images have loaded (a function call, not a string: the page's CSP
     forbids eval, and playwright's string predicates need it)."""
@@ -169,7 +158,7 @@ async def test_a_clerk_reviews_a_telegram_application_in_chromium(
     with serve(env, serve_port, tmp_path / "serve.log"):
         reference = await apply_for_gowa(serve_port, tg)
         await wait_for_case(env["DATABASE_URL"], reference)
-    once = add_user(env)
+    once = add_desk_user(env, "rahmat", "dinsos_gowa")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with desk_process(env, free_port(), tmp_path / "desk.log") as desk:
         async with async_playwright() as pw:

@@ -7,10 +7,7 @@ case keeps only its stub. Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -29,24 +26,13 @@ from tests.desk.test_e2e_chromium import (
     desk_process,
     wait_for_case,
 )
+from tests.kit.desk_cli import add_desk_user
 from tests.kit.fake_telegram import FakeTelegram
 from tests.kit.ports import free_port
 from tests.kit.serve import serve
 from tests.kit.webapp import telegram_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-def add_admin(env: dict[str, str]) -> str:
-    res = subprocess.run(
-        [sys.executable, "-m", "bot", "desk", "add-user", "hasna", "--office", "dinsos_gowa",
-         "--role", "admin"],
-        env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert res.returncode == 0, res.stderr
-    found = re.search(r"One-time password: (\S+)", res.stdout)
-    assert found, res.stdout
-    return found.group(1)
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)")
@@ -68,7 +54,7 @@ async def test_an_admin_approves_a_deletion_request_in_chromium(
         filed = await citizen.say("iya hapus")
         assert "sudah dicatat untuk Dinas Sosial Kabupaten Gowa" in filed[-1]
         told_before = len(tg.texts_to(CHAT))
-        once = add_admin(env)
+        once = add_desk_user(env, "hasna", "dinsos_gowa", "admin")
         with desk_process(env, free_port(), tmp_path / "desk.log") as desk:
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)

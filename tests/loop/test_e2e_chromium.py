@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +23,7 @@ from bot.desk.models import Case, Notice
 from tests.desk.test_e2e_chromium import ARGS, CHROMIUM, NEW_PASSWORD, SHOTS, desk_process, loaded
 from tests.kit import photo_factory as pf
 from tests.kit.citizens import MAKASSAR, Citizen
+from tests.kit.desk_cli import add_desk_user
 from tests.kit.fake_twilio import FakeTwilio
 from tests.kit.ports import free_port
 from tests.kit.webapp import running, whatsapp_env
@@ -47,18 +45,6 @@ class Warga(Citizen):
     async def photo(self, data: bytes, content_type: str = "image/jpeg", **kw: int) -> list[str]:
         self.tw.citizen_wrote(self.to, datetime.now(UTC))
         return await super().photo(data, content_type, **kw)
-
-
-def add_clerk(env: dict[str, str]) -> str:
-    res = subprocess.run(
-        [sys.executable, "-m", "bot", "desk", "add-user", "andi", "--office", "dinsos_makassar",
-         "--role", "staff"],
-        env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert res.returncode == 0, res.stderr
-    found = re.search(r"One-time password: (\S+)", res.stdout)
-    assert found, res.stdout
-    return found.group(1)
 
 
 async def notices_of(url: str, reference: str) -> list[tuple[str, str]]:
@@ -111,7 +97,7 @@ async def test_a_refused_photo_reaches_a_silent_whatsapp_citizen_and_comes_back(
         tw.citizen_wrote(warga.to, long_ago)
         before = len(tw.bodies_to(warga.to))
 
-        once = add_clerk(env)
+        once = add_desk_user(env, "andi", "dinsos_makassar")
         SHOTS.mkdir(parents=True, exist_ok=True)
         with desk_process(env, free_port(), tmp_path / "desk.log") as desk:
             async with async_playwright() as pw:
