@@ -36,7 +36,7 @@ SETTINGS = set(Settings.model_fields)
 # Settings that branches not merged yet add to Settings; .env.example already lists them.
 PENDING: set[str] = set()
 # Names the docs may use that are no wargabot setting: gettext's folder, the Dockerfile's ARG.
-NOT_SETTINGS = {"LC_MESSAGES", "BASE_IMAGE"}
+NOT_SETTINGS = {"LC_MESSAGES", "BASE_IMAGE", "POSTGRES_HOST_AUTH_METHOD"}  # the image's, not ours
 # Variables of the Python interpreter itself, which the Dockerfile sets: not wargabot settings.
 INTERPRETER_ENV = {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"}
 # The image's platform, for dependency markers: a Python 3.11 base on Linux. The lock must be
