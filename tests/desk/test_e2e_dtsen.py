@@ -6,7 +6,6 @@ var/screenshots/."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from bot.desk.models import AuditEvent
 from bot.engine.flowset import FlowSet
 from bot.media.store import MediaStore
 from tests.desk import dossiers
-from tests.desk.test_e2e_chromium import ARGS, CHROMIUM, SHOTS, desk_process
+from tests.desk.test_e2e_chromium import ARGS, CHROMIUM, SHOTS, desk_process, sign_in
 from tests.kit.database import migrated_sqlite
 from tests.kit.ports import free_port
 
@@ -64,11 +63,7 @@ async def test_an_admin_uploads_the_list_and_a_clerk_sees_the_hint_in_chromium(
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             try:
                 page = await browser.new_page(viewport={"width": 1280, "height": 900})
-                await page.goto(f"{desk}/login")
-                await page.fill("input[name=username]", "rahmat")
-                await page.fill("input[name=password]", PASSWORD)
-                await page.click("button[type=submit].primary")
-                await page.wait_for_url(re.compile(r"/cases"))
+                await sign_in(page, desk, "rahmat", PASSWORD)
 
                 await page.goto(f"{desk}/cases/{reference}")
                 hint = page.locator("#dtsen-hint")

@@ -7,7 +7,6 @@ case keeps only its stub. Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -19,11 +18,11 @@ from tests.desk.test_e2e_chromium import (
     ARGS,
     CHAT,
     CHROMIUM,
-    NEW_PASSWORD,
     SHOTS,
     Citizen,
     apply_for_gowa,
     desk_process,
+    sign_in,
     wait_for_case,
 )
 from tests.kit.desk_cli import add_desk_user
@@ -60,16 +59,7 @@ async def test_an_admin_approves_a_deletion_request_in_chromium(
                 browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
                 try:
                     page = await browser.new_page(viewport={"width": 1280, "height": 900})
-                    await page.goto(f"{desk}/login")
-                    await page.fill("input[name=username]", "hasna")
-                    await page.fill("input[name=password]", once)
-                    await page.click("button[type=submit].primary")
-                    await page.wait_for_url(f"{desk}/password")
-                    await page.fill("input[name=current]", once)
-                    await page.fill("input[name=new]", NEW_PASSWORD)
-                    await page.fill("input[name=again]", NEW_PASSWORD)
-                    await page.click("button.primary")
-                    await page.wait_for_url(re.compile(r"/cases"))
+                    await sign_in(page, desk, "hasna", once, first=True)
                     await page.click("a[href='/admin/requests']")
                     await page.wait_for_url(f"{desk}/admin/requests")
                     request = page.locator("section.card", has_text=reference)

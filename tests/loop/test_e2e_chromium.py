@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.desk.db import make_engine, make_sessions
 from bot.desk.models import Case, Notice
-from tests.desk.test_e2e_chromium import ARGS, CHROMIUM, NEW_PASSWORD, SHOTS, desk_process, loaded
+from tests.desk.test_e2e_chromium import ARGS, CHROMIUM, SHOTS, desk_process, loaded, sign_in
 from tests.kit import photo_factory as pf
 from tests.kit.citizens import MAKASSAR, Citizen
 from tests.kit.desk_cli import add_desk_user
@@ -104,16 +104,7 @@ async def test_a_refused_photo_reaches_a_silent_whatsapp_citizen_and_comes_back(
                 browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
                 try:
                     page = await browser.new_page(viewport={"width": 1280, "height": 900})
-                    await page.goto(f"{desk}/login")
-                    await page.fill("input[name=username]", "andi")
-                    await page.fill("input[name=password]", once)
-                    await page.click("button[type=submit].primary")
-                    await page.wait_for_url(f"{desk}/password")
-                    await page.fill("input[name=current]", once)
-                    await page.fill("input[name=new]", NEW_PASSWORD)
-                    await page.fill("input[name=again]", NEW_PASSWORD)
-                    await page.click("button.primary")
-                    await page.wait_for_url(re.compile(r"/cases"))
+                    await sign_in(page, desk, "andi", once, first=True)
                     await page.goto(f"{desk}/cases/{reference}")
                     kk = page.locator("section.document", has_text="Foto Kartu Keluarga")
                     await kk.locator("select[name=reason]").select_option("blurred")
